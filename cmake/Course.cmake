@@ -1,0 +1,198 @@
+# The course's target kinds, one function each: test main, test binary, example, exercise, mutant.
+# A chapter's CMakeLists.txt calls course_add_examples(); exercises come from exercises/info.json.
+
+set(COURSE_TEST_BIN_DIR "${PROJECT_BINARY_DIR}/tests/bin")
+# Sanitizers slow a run down several times; time limits follow.
+if(COURSE_SANITIZER)
+  set(COURSE_TIME_FACTOR 4)
+else()
+  set(COURSE_TIME_FACTOR 1)
+endif()
+# The .tsan variant of a test binary, which `course check --tsan` and the grader run.
+set(COURSE_TSAN_TIME_FACTOR 4)
+
+# course_add_test_main(<target> [SANITIZER thread|address])
+# doctest's main is slow to compile, so it is built once per sanitizer and linked by every test.
+function(course_add_test_main target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "SANITIZER" "")
+  add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp")
+  target_link_libraries(${target} PUBLIC doctest::doctest Threads::Threads)
+  course_target_warnings(${target})
+  course_target_sanitizer(${target} "${arg_SANITIZER}")
+endfunction()
+
+# course_add_test_binary(<target> SOURCES <file>... INCLUDES <dir>...
+#                        [STUDENT] [SANITIZER thread] [EXCLUDE_FROM_ALL])
+# A doctest binary in tests/bin/. INCLUDES come first on the include path, so a test's
+# `#include "queue.hpp"` finds the exercise, the solution or a mutant as asked.
+function(course_add_test_binary target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT;EXCLUDE_FROM_ALL" "SANITIZER" "SOURCES;INCLUDES")
+  set(exclude "")
+  if(arg_EXCLUDE_FROM_ALL)
+    set(exclude EXCLUDE_FROM_ALL)
+  endif()
+  add_executable(${target} ${exclude} ${arg_SOURCES})
+  target_include_directories(${target} BEFORE PRIVATE ${arg_INCLUDES}
+                                                     "${PROJECT_SOURCE_DIR}/tests/support")
+  if(arg_SANITIZER STREQUAL "thread")
+    target_link_libraries(${target} PRIVATE course_test_main.tsan)
+  else()
+    target_link_libraries(${target} PRIVATE course_test_main)
+  endif()
+  set(student "")
+  if(arg_STUDENT)
+    set(student STUDENT)
+  endif()
+  course_target_warnings(${target} ${student})
+  course_target_sanitizer(${target} "${arg_SANITIZER}")
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${COURSE_TEST_BIN_DIR}")
+endfunction()
+
+# course_add_example(<source> [EXIT_CODE <n>] [NOT_TESTED] [TSAN_REPORTS])
+# One chapter program: target example.NN.<stem> built from the one file, and a test that
+# runs it. EXIT_CODE: the status the program exits with on purpose. TSAN_REPORTS: the
+# program shows a race or lock-order inversion on purpose, so under the tsan preset the
+# test expects ThreadSanitizer's report (and exit status 66) instead.
+function(course_add_example source)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NOT_TESTED;TSAN_REPORTS" "EXIT_CODE" "")
+  get_filename_component(stem "${source}" NAME_WE)
+  get_filename_component(chapter "${CMAKE_CURRENT_SOURCE_DIR}" NAME)
+  string(SUBSTRING "${chapter}" 0 2 number)
+  set(target example.${number}.${stem})
+  add_executable(${target} "${source}")
+  target_link_libraries(${target} PRIVATE Threads::Threads)
+  course_target_warnings(${target})
+  set_target_properties(${target} PROPERTIES OUTPUT_NAME "${stem}")
+  if(arg_NOT_TESTED)
+    return()
+  endif()
+  set(expected 0)
+  if(DEFINED arg_EXIT_CODE)
+    set(expected ${arg_EXIT_CODE})
+  endif()
+  set(expect_tsan OFF)
+  if(arg_TSAN_REPORTS AND COURSE_SANITIZER STREQUAL "thread")
+    set(expect_tsan ON)
+  endif()
+  add_test(NAME ${target}
+           COMMAND "${CMAKE_COMMAND}" -DPROGRAM=$<TARGET_FILE:${target}> -DEXPECTED_EXIT=${expected}
+                   -DEXPECT_TSAN_REPORT=${expect_tsan} -P "${PROJECT_SOURCE_DIR}/cmake/RunExample.cmake")
+  math(EXPR limit "30 * ${COURSE_TIME_FACTOR}")
+  set_tests_properties(${target} PROPERTIES LABELS "example;ch${number}" TIMEOUT ${limit})
+endfunction()
+
+# course_add_examples([EXIT_CODES <stem>=<n>...] [NOT_TESTED <stem>...] [TSAN_REPORTS <stem>...])
+# Every NN_name.cpp of the calling chapter folder, through course_add_example().
+function(course_add_examples)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "" "EXIT_CODES;NOT_TESTED;TSAN_REPORTS")
+  file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/[0-9][0-9]_*.cpp")
+  set(known "")
+  foreach(source IN LISTS sources)
+    get_filename_component(stem "${source}" NAME_WE)
+    list(APPEND known ${stem})
+    set(options "")
+    foreach(pair IN LISTS arg_EXIT_CODES)
+      if(pair MATCHES "^${stem}=([0-9]+)$")
+        list(APPEND options EXIT_CODE ${CMAKE_MATCH_1})
+      endif()
+    endforeach()
+    if(stem IN_LIST arg_NOT_TESTED)
+      list(APPEND options NOT_TESTED)
+    endif()
+    if(stem IN_LIST arg_TSAN_REPORTS)
+      list(APPEND options TSAN_REPORTS)
+    endif()
+    course_add_example("${source}" ${options})
+  endforeach()
+  # A misspelt name would silently drop an option: refuse it instead.
+  foreach(named IN LISTS arg_EXIT_CODES arg_NOT_TESTED arg_TSAN_REPORTS)
+    string(REGEX REPLACE "=.*" "" named "${named}")
+    if(NOT named IN_LIST known)
+      message(FATAL_ERROR "course_add_examples: no example named '${named}' in ${CMAKE_CURRENT_SOURCE_DIR}")
+    endif()
+  endforeach()
+endfunction()
+
+# _course_add_test(<name> <labels> <seconds> COMMAND...): a CTest test with its time limit,
+# so that a deadlock is a failure and never a hang.
+function(_course_add_test name labels seconds)
+  add_test(NAME ${name} COMMAND ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT ${seconds})
+endfunction()
+
+# course_add_exercise(<NN> <name>)
+# The tests of one exercise (tests/NN_topic/test_<name>.cpp), built
+#   - against COURSE_EXERCISES_DIR: exercise.NN.name, and exercise.NN.name.tsan on demand;
+#   - against solutions/, when it exists: solution.NN.name;
+#   - with COURSE_SELFCHECK, the stub check and one mutant check per mutant.
+function(course_add_exercise number name)
+  set(dir ${COURSE_CHAPTER_${number}_DIR})
+  set(files ${COURSE_EXERCISE_${name}_FILES})
+  set(test_source "${PROJECT_SOURCE_DIR}/tests/${dir}/test_${name}.cpp")
+  if(NOT EXISTS "${test_source}")
+    message(FATAL_ERROR "exercise ${number}/${name}: no test file ${test_source}")
+  endif()
+  math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
+  set(id ${number}.${name})
+
+  course_add_test_binary(exercise.${id} STUDENT SOURCES "${test_source}"
+                         INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+  _course_add_test(exercise.${id} "exercise;ch${number};${name}" ${limit} exercise.${id})
+  if(NOT COURSE_SANITIZER)
+    course_add_test_binary(exercise.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL
+                           SOURCES "${test_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+  endif()
+
+  set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${dir}")
+  if(EXISTS "${solution_dir}")
+    course_add_test_binary(solution.${id} SOURCES "${test_source}" INCLUDES "${solution_dir}")
+    _course_add_test(solution.${id} "solution;ch${number};${name}" ${limit} solution.${id})
+  endif()
+
+  if(NOT COURSE_SELFCHECK)
+    return()
+  endif()
+  # The untouched stub must fail every test case, quickly.
+  math(EXPR budget "${limit} * 10 + 30")
+  _course_add_test(stub.${id} "stub;ch${number};${name}" ${budget}
+                   course-tool selftest stub --time-limit ${limit} $<TARGET_FILE:exercise.${id}>)
+  # Each mutant holds replacement files for this exercise; the others belong to other exercises.
+  file(GLOB mutant_dirs LIST_DIRECTORIES true "${PROJECT_SOURCE_DIR}/tests/mutants/${dir}/*")
+  set(mutant_count 0)
+  foreach(mutant_dir IN LISTS mutant_dirs)
+    foreach(file IN LISTS files)
+      if(EXISTS "${mutant_dir}/${file}")
+        course_add_mutant(${number} ${name} "${mutant_dir}")
+        math(EXPR mutant_count "${mutant_count} + 1")
+        break()
+      endif()
+    endforeach()
+  endforeach()
+  if(mutant_count EQUAL 0)
+    message(FATAL_ERROR "exercise ${number}/${name} has no mutant in tests/mutants/${dir}/")
+  endif()
+endfunction()
+
+# course_add_mutant(<NN> <exercise> <mutant-dir>)
+# A known-wrong version of an exercise: its files first on the include path, the solution's
+# for the rest. The check passes when the exercise's tests reject it, in a plain run or
+# under ThreadSanitizer (a race that passes by luck), or by timing out (a deadlock).
+function(course_add_mutant number name mutant_dir)
+  get_filename_component(mutant "${mutant_dir}" NAME)
+  if(NOT EXISTS "${mutant_dir}/mistake.txt")
+    message(FATAL_ERROR "${mutant_dir} has no mistake.txt (one line: the mistake it models)")
+  endif()
+  set(dir ${COURSE_CHAPTER_${number}_DIR})
+  set(test_source "${PROJECT_SOURCE_DIR}/tests/${dir}/test_${name}.cpp")
+  set(includes "${mutant_dir}" "${PROJECT_SOURCE_DIR}/solutions/${dir}")
+  set(id ${number}.${name}.${mutant})
+  course_add_test_binary(mutant.${id} STUDENT SOURCES "${test_source}" INCLUDES ${includes})
+  course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread SOURCES "${test_source}"
+                         INCLUDES ${includes})
+  math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
+  math(EXPR budget "${limit} * (1 + ${COURSE_TSAN_TIME_FACTOR}) + 30")
+  _course_add_test(mutant.${id} "mutant;ch${number};${name}" ${budget}
+                   course-tool selftest mutant --time-limit ${limit}
+                   --mistake "${mutant_dir}/mistake.txt"
+                   $<TARGET_FILE:mutant.${id}> $<TARGET_FILE:mutant.${id}.tsan>)
+endfunction()
