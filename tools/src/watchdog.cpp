@@ -1,0 +1,458 @@
+// watchdog.cpp: the shepherd process, the limits, and the sweep that leaves no process behind.
+#include "watchdog.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+extern char** environ;
+
+namespace course {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void fail(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+/// A file descriptor that closes itself.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(Fd&& other) noexcept : fd_(other.release()) {}
+    Fd& operator=(Fd&& other) noexcept {
+        if (this != &other) reset(other.release());
+        return *this;
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() { reset(); }
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+    void reset(int fd = -1) {
+        if (fd_ >= 0) close(fd_);
+        fd_ = fd;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+/// An unnamed temporary file: gone as soon as the last descriptor closes.
+Fd anonymous_file() {
+    int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        char name[] = "/tmp/course-XXXXXX";
+        fd = mkostemp(name, O_CLOEXEC);
+        if (fd < 0) fail("cannot create a temporary file in /tmp");
+        unlink(name);
+    }
+    return Fd(fd);
+}
+
+/// Up to `limit` bytes of a file, from its start.
+std::string read_back(int fd, std::uint64_t limit, bool* truncated = nullptr) {
+    std::string text;
+    char buffer[65536];
+    off_t offset = 0;
+    while (text.size() < limit) {
+        const ssize_t n = pread(fd, buffer, sizeof buffer, offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+        offset += n;
+    }
+    const bool cut = text.size() > limit || lseek(fd, 0, SEEK_END) > static_cast<off_t>(limit);
+    if (text.size() > limit) text.resize(limit);
+    if (truncated != nullptr) *truncated = cut;
+    return text;
+}
+
+void write_all(int fd, const void* data, std::size_t size) {
+    const char* p = static_cast<const char*>(data);
+    while (size > 0) {
+        const ssize_t n = write(fd, p, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        p += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+void set_limit(int resource, rlim_t soft, rlim_t hard) {
+    const rlimit value{soft, hard};
+    setrlimit(resource, &value);
+}
+
+/// The process to watch, after fork: limits, descriptors, user, then exec. Never returns.
+[[noreturn]] void become_program(const Launch& launch, const Limits& limits, int output_fd,
+                                 int report_fd, int error_pipe) {
+    setpgid(0, 0);
+    // Its own process group is the first fence; the signals a terminal sends go to the
+    // tool, which then ends the run itself.
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+
+    set_limit(RLIMIT_CORE, 0, 0);
+    if (limits.cpu.count() > 0) {
+        const auto cpu = static_cast<rlim_t>(limits.cpu.count());
+        set_limit(RLIMIT_CPU, cpu, cpu + 1);
+    }
+    if (limits.file_bytes > 0) set_limit(RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes);
+    if (limits.memory_bytes > 0) set_limit(RLIMIT_DATA, limits.memory_bytes, limits.memory_bytes);
+
+    // Lift every descriptor we keep out of the way before placing them at 0 to 4.
+    const int null_fd = fcntl(open("/dev/null", O_RDONLY), F_DUPFD_CLOEXEC, 10);
+    output_fd = fcntl(output_fd, F_DUPFD_CLOEXEC, 10);
+    report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
+    error_pipe = fcntl(error_pipe, F_DUPFD_CLOEXEC, 10);
+    dup2(null_fd, 0);
+    dup2(output_fd, 1);
+    dup2(output_fd, 2);
+    dup2(report_fd, 3);
+    // Descriptor 4 tells the shepherd that exec failed; it closes itself on a successful exec.
+    dup2(error_pipe, 4);
+    fcntl(4, F_SETFD, FD_CLOEXEC);
+    close_range(5, ~0U, 0);
+    if (!launch.report_stream) close(3);
+
+    if (!launch.workdir.empty() && chdir(launch.workdir.c_str()) != 0) {
+        const int error = errno;
+        write_all(4, &error, sizeof error);
+        _exit(127);
+    }
+    if (launch.run_as_uid != 0) {
+        // Student code never runs as root: drop to the unprivileged user first.
+        if (setgroups(0, nullptr) != 0 || setgid(launch.run_as_gid) != 0 ||
+            setuid(launch.run_as_uid) != 0) {
+            const int error = errno;
+            write_all(4, &error, sizeof error);
+            _exit(127);
+        }
+    }
+    if (limits.max_processes > 0) {
+        const auto n = static_cast<rlim_t>(limits.max_processes);
+        set_limit(RLIMIT_NPROC, n, n);
+    }
+
+    for (const std::string& entry : launch.env) putenv(const_cast<char*>(entry.c_str()));
+    if (launch.report_stream) setenv("COURSE_REPORT_FD", "3", 1);
+    else unsetenv("COURSE_REPORT_FD");
+
+    std::vector<std::string> words = launch.wrapper;
+    words.insert(words.end(), launch.argv.begin(), launch.argv.end());
+    std::vector<char*> args;
+    for (std::string& word : words) args.push_back(word.data());
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    const int error = errno;
+    write_all(4, &error, sizeof error);
+    _exit(127);
+}
+
+int open_pidfd(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/// Waits for `pid` until `deadline`. True, with its status and resource use, if it ended.
+bool wait_until(pid_t pid, int pidfd, Clock::time_point deadline, int& status, rusage& usage) {
+    for (;;) {
+        const pid_t done = wait4(pid, &status, WNOHANG, &usage);
+        if (done == pid) return true;
+        if (done < 0 && errno != EINTR) return true;  // not our child any more: nothing to wait for
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0) return false;
+        if (pidfd >= 0) {
+            pollfd ready{pidfd, POLLIN, 0};
+            poll(&ready, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        } else {
+            std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(2)));
+        }
+    }
+}
+
+struct ProcStat {
+    pid_t pid;
+    pid_t ppid;
+    pid_t pgrp;
+    char state;
+};
+
+/// Every process on the machine, from /proc/PID/stat.
+std::vector<ProcStat> all_processes() {
+    std::vector<ProcStat> found;
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) return found;
+    while (const dirent* entry = readdir(proc)) {
+        char* end = nullptr;
+        const long pid = std::strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || pid <= 0) continue;
+        std::ifstream file(std::string("/proc/") + entry->d_name + "/stat");
+        std::string line;
+        if (!std::getline(file, line)) continue;
+        // The command name is in parentheses and may itself hold spaces or parentheses.
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 1));
+        ProcStat stat{static_cast<pid_t>(pid), 0, 0, '?'};
+        rest >> stat.state >> stat.ppid >> stat.pgrp;
+        if (rest) found.push_back(stat);
+    }
+    closedir(proc);
+    return found;
+}
+
+/// Kills the run's process group and every process left over from it, and reaps them
+/// all. Anything the run started that is still around is, by now, either in its group or
+/// re-parented to us, the subreaper. Returns how many live processes it had to kill.
+int sweep(pid_t group) {
+    const pid_t self = getpid();
+    int killed = 0;
+    for (const ProcStat& p : all_processes()) {
+        if (p.pgrp == group && p.state != 'Z') ++killed;
+    }
+    kill(-group, SIGKILL);
+    for (int round = 0; round < 100'000; ++round) {
+        while (waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+        std::vector<pid_t> children;
+        for (const ProcStat& p : all_processes()) {
+            if (p.ppid == self) {
+                children.push_back(p.pid);
+                if (p.state != 'Z' && p.pgrp != group) ++killed;
+            }
+        }
+        if (children.empty()) break;
+        for (const pid_t child : children) {
+            kill(child, SIGKILL);
+            // Its own group too: a setsid() escapee may have started a family of its own.
+            if (const pid_t its_group = getpgid(child); its_group > 1 && its_group != self) {
+                kill(-its_group, SIGKILL);
+            }
+        }
+        for (const pid_t child : children) waitpid(child, nullptr, 0);
+    }
+    return killed;
+}
+
+/// gdb's backtrace of every thread of `pid`, bounded in time itself.
+std::string capture_stacks(pid_t pid) {
+    Fd out = anonymous_file();
+    const pid_t gdb = fork();
+    if (gdb < 0) return "";
+    if (gdb == 0) {
+        setpgid(0, 0);
+        const int null_fd = open("/dev/null", O_RDONLY);
+        dup2(null_fd, 0);
+        dup2(out.get(), 1);
+        dup2(out.get(), 2);
+        const std::string target = std::to_string(pid);
+        execlp("gdb", "gdb", "-q", "-nx", "-batch", "-p", target.c_str(), "-ex",
+               "set print frame-arguments none", "-ex", "thread apply all bt", nullptr);
+        _exit(127);
+    }
+    int status = 0;
+    rusage usage{};
+    if (!wait_until(gdb, open_pidfd(gdb), Clock::now() + std::chrono::seconds(20), status, usage)) {
+        kill(-gdb, SIGKILL);
+        waitpid(gdb, &status, 0);
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return "";
+    return read_back(out.get(), 256 * 1024);
+}
+
+/// What the shepherd tells the tool when it is done.
+struct ShepherdReport {
+    int ending;
+    int exit_code;
+    int signal;
+    double seconds;
+    int stray;
+    int start_errno;
+};
+
+volatile std::sig_atomic_t g_interrupted = 0;
+
+/// The shepherd: a child subreaper that starts the program, watches it and sweeps up.
+[[noreturn]] void shepherd(const Launch& launch, const Limits& limits, int output_fd, int report_fd,
+                           int stacks_fd, int result_fd) {
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    struct sigaction on_signal {};
+    on_signal.sa_handler = [](int) { g_interrupted = 1; };
+    sigaction(SIGINT, &on_signal, nullptr);
+    sigaction(SIGTERM, &on_signal, nullptr);
+    sigaction(SIGHUP, &on_signal, nullptr);
+
+    ShepherdReport report{static_cast<int>(Ending::not_started), 0, 0, 0, 0, 0};
+    int error_pipe[2];
+    if (pipe2(error_pipe, O_CLOEXEC) != 0) {
+        report.start_errno = errno;
+        write_all(result_fd, &report, sizeof report);
+        _exit(0);
+    }
+    const auto started = Clock::now();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        report.start_errno = errno;
+        write_all(result_fd, &report, sizeof report);
+        _exit(0);
+    }
+    if (pid == 0) become_program(launch, limits, output_fd, report_fd, error_pipe[1]);
+    setpgid(pid, pid);  // also here, so the group exists before we might signal it
+    close(error_pipe[1]);
+    int start_errno = 0;
+    if (read(error_pipe[0], &start_errno, sizeof start_errno) == sizeof start_errno) {
+        waitpid(pid, nullptr, 0);
+        report.start_errno = start_errno;
+        write_all(result_fd, &report, sizeof report);
+        _exit(0);
+    }
+
+    const Fd pidfd(open_pidfd(pid));
+    int status = 0;
+    rusage usage{};
+    const auto deadline = started + limits.wall;
+    bool ended = false;
+    while (!ended && !g_interrupted) {
+        ended = wait_until(pid, pidfd.get(), std::min(deadline, Clock::now() + std::chrono::milliseconds(200)),
+                           status, usage);
+        if (!ended && Clock::now() >= deadline) break;
+    }
+    report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (!ended) {
+        if (launch.stacks_on_timeout && !g_interrupted) {
+            const std::string stacks = capture_stacks(pid);
+            write_all(stacks_fd, stacks.data(), stacks.size());
+        }
+        kill(-pid, SIGKILL);
+        wait4(pid, &status, 0, &usage);
+        report.ending = static_cast<int>(Ending::timed_out);
+    } else if (WIFSIGNALED(status)) {
+        report.signal = WTERMSIG(status);
+        const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec);
+        if (report.signal == SIGXFSZ) {
+            report.ending = static_cast<int>(Ending::output_limit);
+        } else if (report.signal == SIGXCPU ||
+                   (report.signal == SIGKILL && limits.cpu.count() > 0 &&
+                    cpu >= static_cast<double>(limits.cpu.count()))) {
+            report.ending = static_cast<int>(Ending::cpu_limit);
+        } else {
+            report.ending = static_cast<int>(Ending::signaled);
+        }
+    } else {
+        report.ending = static_cast<int>(Ending::exited);
+        report.exit_code = WEXITSTATUS(status);
+    }
+    report.stray = sweep(pid);
+    write_all(result_fd, &report, sizeof report);
+    _exit(g_interrupted ? 130 : 0);
+}
+
+}  // namespace
+
+Outcome run_watched(const Launch& launch, const Limits& limits) {
+    if (launch.argv.empty()) throw std::invalid_argument("run_watched: nothing to run");
+    const Fd output = anonymous_file();
+    const Fd report = anonymous_file();
+    const Fd stacks = anonymous_file();
+    int result_pipe[2];
+    if (pipe2(result_pipe, O_CLOEXEC) != 0) fail("pipe");
+    Fd result_read(result_pipe[0]);
+    Fd result_write(result_pipe[1]);
+
+    const pid_t shepherd_pid = fork();
+    if (shepherd_pid < 0) fail("fork");
+    if (shepherd_pid == 0) {
+        result_read.reset();
+        shepherd(launch, limits, output.get(), report.get(), stacks.get(), result_write.get());
+    }
+    result_write.reset();
+    ShepherdReport got{};
+    std::size_t have = 0;
+    while (have < sizeof got) {
+        const ssize_t n = read(result_read.get(), reinterpret_cast<char*>(&got) + have, sizeof got - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        have += static_cast<std::size_t>(n);
+    }
+    int shepherd_status = 0;
+    while (waitpid(shepherd_pid, &shepherd_status, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(shepherd_status) && WEXITSTATUS(shepherd_status) == 130) {
+        // Interrupted (Ctrl-C): the run is swept; stop here as the user asked.
+        std::_Exit(130);
+    }
+
+    Outcome outcome;
+    if (have != sizeof got) {
+        outcome.start_error = "the watchdog process died";
+        return outcome;
+    }
+    outcome.ending = static_cast<Ending>(got.ending);
+    outcome.exit_code = got.exit_code;
+    outcome.signal = got.signal;
+    outcome.seconds = got.seconds;
+    outcome.stray_processes = got.stray;
+    if (got.start_errno != 0) {
+        outcome.start_error = "cannot run " + launch.argv.front() + ": " + std::strerror(got.start_errno);
+    }
+    outcome.output = read_back(output.get(), limits.output_bytes, &outcome.output_truncated);
+    outcome.report = read_back(report.get(), 16 << 20);
+    outcome.stacks = read_back(stacks.get(), 256 * 1024);
+    return outcome;
+}
+
+std::string signal_name(int signal) {
+    const char* abbrev = sigabbrev_np(signal);
+    return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+}
+
+std::string signal_meaning(int signal) {
+    switch (signal) {
+        case SIGSEGV: return "a segmentation fault: memory that is not yours was read or written "
+                             "(a dangling pointer or reference, an index out of range, a null pointer)";
+        case SIGABRT: return "abort(): often std::terminate, called when an exception escapes a thread "
+                             "or a noexcept function, or when a std::thread is destroyed while still joinable";
+        case SIGBUS: return "a bus error: a bad memory access, e.g. past the end of a mapped file";
+        case SIGFPE: return "an arithmetic error, such as an integer division by zero";
+        case SIGILL: return "an illegal instruction, often reaching the end of a function that must return a value";
+        case SIGKILL: return "killed from outside (SIGKILL)";
+        case SIGPIPE: return "a write to a pipe or socket whose reading end is closed";
+        case SIGTERM: return "asked to terminate (SIGTERM)";
+        default: return std::string("signal ") + std::to_string(signal);
+    }
+}
+
+}  // namespace course
