@@ -27,7 +27,8 @@ std::string basename_of(const std::string& path) {
 /// the C library or a sanitizer's runtime.
 bool is_user_file(const std::string& file) {
     if (file.empty()) return false;
-    if (file.rfind("/usr/", 0) == 0 || file.rfind("./", 0) == 0) return false;
+    // System headers, and the C library's own sources (./nptl/..., ../sysdeps/...).
+    if (file.rfind("/usr/", 0) == 0 || file.rfind("./", 0) == 0 || file.rfind("../", 0) == 0) return false;
     if (file.find("/libsanitizer/") != std::string::npos) return false;
     if (file.find("/gcc/") != std::string::npos || file.find("libstdc++") != std::string::npos) {
         return false;

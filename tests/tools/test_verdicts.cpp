@@ -1,0 +1,130 @@
+// test_verdicts.cpp: the runner judges a test case from its report stream and how its process ended.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "test_run.hpp"
+
+namespace fs = std::filesystem;
+using course::Status;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A stand-in for a doctest binary: a shell script that lists one case, "only", and
+/// runs `body` for it, writing report lines to descriptor 3 as the course's main does.
+fs::path fake_binary(const std::string& body) {
+    static int count = 0;
+    const fs::path dir = fs::temp_directory_path() / ("course-verdicts-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    const fs::path path = dir / ("fake" + std::to_string(++count));
+    std::ofstream script(path);
+    script << "#!/bin/sh\n"
+              "case \"$*\" in *--list-test-cases*) echo '{\"event\":\"case\",\"name\":\"only\"}' >&3; exit 0;; esac\n"
+              "start() { echo '{\"event\":\"start\",\"name\":\"only\"}' >&3; }\n"
+              "end() { echo \"{\\\"event\\\":\\\"end\\\",\\\"name\\\":\\\"only\\\",\\\"passed\\\":$1,\\\"seconds\\\":0}\" >&3; }\n"
+              "done_() { echo '{\"event\":\"done\",\"cases\":1,\"failed\":0}' >&3; }\n"
+           << body << '\n';
+    script.close();
+    chmod(path.c_str(), 0755);
+    return path;
+}
+
+course::RunOptions quick(bool tsan = false) {
+    course::RunOptions options;
+    options.limits.wall = 2s;
+    options.tsan = tsan;
+    options.scratch = fs::temp_directory_path() / "course-verdicts-scratch";
+    return options;
+}
+
+course::CaseResult run(const std::string& body, bool tsan = false) {
+    return course::run_case(fake_binary(body), "only", quick(tsan));
+}
+
+}  // namespace
+
+TEST_CASE("the case names come from the listing") {
+    const auto listing = course::list_cases(fake_binary(""), quick());
+    CHECK(listing.error.empty());
+    REQUIRE(listing.names.size() == 1);
+    CHECK(listing.names[0] == "only");
+}
+
+TEST_CASE("a reported pass is passed") {
+    CHECK(run("start; end true; done_").status == Status::passed);
+}
+
+TEST_CASE("a reported failure is failed, with its message") {
+    const auto result = run(
+        "start; echo '{\"event\":\"failure\",\"file\":\"t.cpp\",\"line\":4,\"message\":\"CHECK( 1 == 2 )\"}' >&3;"
+        "end false; done_");
+    CHECK(result.status == Status::failed);
+    REQUIRE(result.failures.size() == 1);
+    CHECK(result.failures[0].line == 4);
+    CHECK(result.failures[0].message == "CHECK( 1 == 2 )");
+}
+
+TEST_CASE("exit(0) in the middle of a case is no_result, not a pass") {
+    const auto result = run("start; exit 0");
+    CHECK(result.status == Status::no_result);
+    CHECK(result.explanation.find("exit()") != std::string::npos);
+}
+
+TEST_CASE("a crash in the middle of a case is crashed, with the signal") {
+    const auto result = run("start; kill -SEGV $$");
+    CHECK(result.status == Status::crashed);
+    CHECK(result.explanation.find("SIGSEGV") != std::string::npos);
+}
+
+TEST_CASE("a case that never ends is a timeout that suggests a deadlock") {
+    const auto result = run("start; exec sleep 100");
+    CHECK(result.status == Status::timeout);
+    CHECK(result.explanation.find("deadlock") != std::string::npos);
+}
+
+TEST_CASE("a pass followed by a crash at exit is crashed") {
+    CHECK(run("start; end true; done_; kill -ABRT $$").status == Status::crashed);
+}
+
+TEST_CASE("a pass that never lets the program exit is a timeout") {
+    CHECK(run("start; end true; exec sleep 100").status == Status::timeout);
+}
+
+TEST_CASE("lines on the stream that are not the course's are ignored") {
+    CHECK(run("echo 'garbage' >&3; start; echo '{oops' >&3; end true; done_").status == Status::passed);
+}
+
+TEST_CASE("ThreadSanitizer's report turns a pass into a race") {
+    const auto result = run(
+        "log=$(echo \"$TSAN_OPTIONS\" | sed 's/.*log_path=\\([^:]*\\).*/\\1/');"
+        "printf 'WARNING: ThreadSanitizer: data race (pid=1)\\nSUMMARY: ThreadSanitizer: data race a.cpp:3 in f\\n' > \"$log.1\";"
+        "start; end true; done_; exit 66",
+        true);
+    CHECK(result.status == Status::race);
+    CHECK(result.explanation.find("data race") != std::string::npos);
+}
+
+TEST_CASE("repeated runs that sometimes pass are flaky") {
+    course::CaseResult pass;
+    pass.status = Status::passed;
+    course::CaseResult fail;
+    fail.status = Status::failed;
+    fail.explanation = "1 check failed.";
+    const auto combined = course::combine_runs({pass, fail, pass});
+    CHECK(combined.status == Status::flaky);
+    CHECK(combined.passes == 2);
+    CHECK(combined.runs == 3);
+    CHECK(course::combine_runs({pass, pass}).status == Status::passed);
+    CHECK(course::combine_runs({fail, fail}).status == Status::failed);
+}
+
+TEST_CASE("a filter selects exactly one case even with commas in its name") {
+    CHECK(course::exact_case_filter("call(\"exit 1\", shell=True)") == "call(\"exit 1\"\\, shell=True)");
+    CHECK(course::exact_case_filter("a\\b") == "a\\\\b");
+}
