@@ -2,11 +2,14 @@
 #pragma once
 
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstddef>
+#include <new>
+#include <stdexcept>
+#include <utility>
 
 namespace course_test {
 
@@ -29,11 +32,28 @@ inline std::size_t open_descriptor_count() {
     return count - 1;  // the descriptor opendir itself holds
 }
 
-/// An absolute deadline `seconds` from now, for the bounded waits tests use to turn a
-/// deadlock into a failure with a message. Never a measure of speed: the bound is far
-/// above what a correct solution needs.
-inline std::chrono::steady_clock::time_point deadline_in(int seconds) {
-    return std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-}
+/// A T in memory shared with every child forked after it was made: the one way for a
+/// test to see what happened inside a child process (a counter, a PID, a semaphore).
+template <class T>
+class Shared {
+public:
+    template <class... Args>
+    explicit Shared(Args&&... args) {
+        void* memory = mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (memory == MAP_FAILED) throw std::runtime_error("mmap failed");
+        object_ = new (memory) T(std::forward<Args>(args)...);
+    }
+    Shared(const Shared&) = delete;
+    Shared& operator=(const Shared&) = delete;
+    ~Shared() {
+        object_->~T();
+        munmap(object_, sizeof(T));
+    }
+    T& operator*() const { return *object_; }
+    T* operator->() const { return object_; }
+
+private:
+    T* object_ = nullptr;
+};
 
 }  // namespace course_test
