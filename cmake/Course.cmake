@@ -21,6 +21,22 @@ function(course_add_test_main target)
   course_target_sanitizer(${target} "${arg_SANITIZER}")
 endfunction()
 
+# course_add_precompiled_header(<target> [STUDENT] [SANITIZER thread])
+# tests/support/precompiled.hpp compiled once for test binaries of the same flags, which
+# then reuse it: a test file compiles in about half the time, which `course check` feels.
+function(course_add_precompiled_header target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT" "SANITIZER" "")
+  add_library(${target} OBJECT "${PROJECT_SOURCE_DIR}/tests/support/precompiled.cpp")
+  target_link_libraries(${target} PRIVATE doctest::doctest Threads::Threads)
+  target_precompile_headers(${target} PRIVATE "${PROJECT_SOURCE_DIR}/tests/support/precompiled.hpp")
+  set(student "")
+  if(arg_STUDENT)
+    set(student STUDENT)
+  endif()
+  course_target_warnings(${target} ${student})
+  course_target_sanitizer(${target} "${arg_SANITIZER}")
+endfunction()
+
 # course_add_test_binary(<target> SOURCES <file>... INCLUDES <dir>...
 #                        [STUDENT] [SANITIZER thread] [EXCLUDE_FROM_ALL])
 # A doctest binary in tests/bin/. INCLUDES come first on the include path, so a test's
@@ -45,6 +61,14 @@ function(course_add_test_binary target)
   endif()
   course_target_warnings(${target} ${student})
   course_target_sanitizer(${target} "${arg_SANITIZER}")
+  set(precompiled course_precompiled)
+  if(arg_STUDENT)
+    string(APPEND precompiled .student)
+  endif()
+  if(arg_SANITIZER STREQUAL "thread")
+    string(APPEND precompiled .tsan)
+  endif()
+  target_precompile_headers(${target} REUSE_FROM ${precompiled})
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${COURSE_TEST_BIN_DIR}")
 endfunction()
 

@@ -7,6 +7,9 @@ class App;
 
 namespace course {
 
+/// map (the default), run, check, watch, hint, reset: the student's side.
+void add_student_commands(CLI::App& app);
+
 /// `selftest stub|mutant`: the course's own checks, run by CTest in the selfcheck preset.
 void add_selftest_command(CLI::App& app);
 
