@@ -23,9 +23,9 @@ bool contains(const std::string& text, const std::string& part) {
 
 TEST_CASE("each deadlocked thread is named with what it waits for and where") {
     const std::string summary = course::summarise_stacks(fixture("gdb_deadlock.txt"));
-    CHECK(contains(summary, "main thread waits for a thread to finish (join), in main() at bank.hpp:14"));
-    CHECK(contains(summary, "thread 2 waits for a mutex, in transfer() at bank.hpp:8"));
-    CHECK(contains(summary, "thread 3 waits for a mutex, in transfer() at bank.hpp:8"));
+    CHECK(contains(summary, "main thread waits for a thread to finish (join) in main() at bank.hpp:14"));
+    CHECK(contains(summary, "thread 2 waits for a mutex in transfer() at bank.hpp:8"));
+    CHECK(contains(summary, "thread 3 waits for a mutex in transfer() at bank.hpp:8"));
 }
 
 TEST_CASE("a thread in an endless loop is told apart from a blocked one") {
@@ -34,8 +34,22 @@ TEST_CASE("a thread in an endless loop is told apart from a blocked one") {
         "#0  0x0000555 in spin () at /home/s/exercises/02_threads/spin.hpp:7\n"
         "#1  0x0000555 in main () at /home/s/tests/02_threads/test_spin.cpp:12\n";
     const std::string summary = course::summarise_stacks(gdb);
-    CHECK(contains(summary, "main thread is running (an endless loop?), in spin() at spin.hpp:7"));
+    CHECK(contains(summary, "main thread is running (an endless loop?) in spin() at spin.hpp:7"));
     CHECK(contains(summary, "called from main() at test_spin.cpp:12"));
+}
+
+TEST_CASE("a doctest test body is called the test case") {
+    const std::string gdb =
+        "Thread 1 (Thread 0x7f (LWP 5) \"t\"):\n"
+        "#0  0x00007f in __GI___libc_read (fd=..., buf=..., nbytes=...) at ../sysdeps/unix/sysv/linux/read.c:26\n"
+        "#1  0x0000555 in course::call (argv=...) at /s/exercises/01_processes/exit_code.hpp:59\n"
+        "#2  0x0000555 in DOCTEST_ANON_FUNC_4 () at /s/tests/01_processes/test_exit_code.cpp:18\n"
+        "#3  0x0000555 in main (argc=..., argv=...) at /s/tests/support/doctest_main.cpp:224\n";
+    const std::string summary = course::summarise_stacks(gdb);
+    CHECK(contains(summary, "main thread is blocked in read() (a pipe with no data"));
+    CHECK(contains(summary, "in course::call() at exit_code.hpp:59"));
+    CHECK(contains(summary, "called from the test case at test_exit_code.cpp:18"));
+    CHECK_FALSE(contains(summary, "doctest_main.cpp"));
 }
 
 TEST_CASE("a race report keeps the accesses, the student's frames and the summary") {
