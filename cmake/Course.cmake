@@ -167,6 +167,17 @@ function(course_add_exercise number name)
                            SOURCES "${test_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
   endif()
 
+  # Tests a teacher adds at grading time, against the same exercise files.
+  set(hidden_source "${COURSE_HIDDEN_TESTS_DIR}/${dir}/test_${name}.cpp")
+  if(COURSE_HIDDEN_TESTS_DIR AND EXISTS "${hidden_source}")
+    course_add_test_binary(exercise.${id}.hidden STUDENT EXCLUDE_FROM_ALL SOURCES "${hidden_source}"
+                           INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+    if(NOT COURSE_SANITIZER)
+      course_add_test_binary(exercise.${id}.hidden.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL
+                             SOURCES "${hidden_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+    endif()
+  endif()
+
   set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${dir}")
   if(EXISTS "${solution_dir}")
     course_add_test_binary(solution.${id} SOURCES "${test_source}" INCLUDES "${solution_dir}")

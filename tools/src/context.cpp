@@ -46,18 +46,25 @@ Context Context::discover() {
     return context;
 }
 
-namespace {
-
-/// Runs a build command, its output captured. Builds are long but never endless.
-Outcome run_build_command(const Context& context, std::vector<std::string> argv) {
+Outcome run_command(const fs::path& workdir, std::vector<std::string> argv, const Limits& limits) {
     Launch launch;
     launch.argv = std::move(argv);
-    launch.workdir = context.root;
+    launch.workdir = workdir;
+    return run_watched(launch, limits);
+}
+
+namespace {
+
+Limits build_limits() {
     Limits limits;
     limits.wall = std::chrono::minutes(30);
     limits.output_bytes = 4 << 20;
     limits.file_bytes = 0;
-    return run_watched(launch, limits);
+    return limits;
+}
+
+Outcome run_build_command(const Context& context, std::vector<std::string> argv) {
+    return run_command(context.root, std::move(argv), build_limits());
 }
 
 }  // namespace

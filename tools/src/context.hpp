@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "info.hpp"
+#include "watchdog.hpp"
 
 namespace course {
 
@@ -50,6 +51,10 @@ struct BuildResult {
     bool ok = false;
     std::string output;
 };
+
+/// Runs a build command (cmake, ninja) in `workdir`, its output captured. Builds are long,
+/// never endless: `limits` bound them.
+Outcome run_command(const std::filesystem::path& workdir, std::vector<std::string> argv, const Limits& limits);
 
 /// Configures the dev build if it has not been configured yet, showing CMake's progress.
 void ensure_configured(const Context& context);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(0, 1);
     app.footer("Run `./course` alone for the course map, and `./course COMMAND --help` for one command.");
     course::add_student_commands(app);
+    course::add_grade_commands(app);
     course::add_selftest_command(app);
     try {
         app.parse(argc, argv);

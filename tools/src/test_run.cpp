@@ -27,6 +27,45 @@ std::string to_string(Status status) {
     return "no_result";
 }
 
+Status status_from_string(const std::string& word) {
+    for (const Status s : {Status::passed, Status::failed, Status::timeout, Status::crashed, Status::race,
+                           Status::flaky, Status::no_result, Status::build_error}) {
+        if (to_string(s) == word) return s;
+    }
+    return Status::no_result;
+}
+
+void to_json(nlohmann::json& json, const Failure& failure) {
+    json = {{"file", failure.file}, {"line", failure.line}, {"message", failure.message}, {"context", failure.context}};
+}
+
+void from_json(const nlohmann::json& json, Failure& failure) {
+    failure.file = json.value("file", "");
+    failure.line = json.value("line", 0);
+    failure.message = json.value("message", "");
+    failure.context = json.value("context", "");
+}
+
+void to_json(nlohmann::json& json, const CaseResult& r) {
+    json = {{"name", r.name},           {"status", to_string(r.status)}, {"failures", r.failures},
+            {"explanation", r.explanation}, {"details", r.details},       {"output", r.output},
+            {"seconds", r.seconds},     {"stray_processes", r.stray_processes},
+            {"runs", r.runs},           {"passes", r.passes}};
+}
+
+void from_json(const nlohmann::json& json, CaseResult& r) {
+    r.name = json.value("name", "");
+    r.status = status_from_string(json.value("status", ""));
+    r.failures = json.value("failures", std::vector<Failure>{});
+    r.explanation = json.value("explanation", "");
+    r.details = json.value("details", "");
+    r.output = json.value("output", "");
+    r.seconds = json.value("seconds", 0.0);
+    r.stray_processes = json.value("stray_processes", 0);
+    r.runs = json.value("runs", 0);
+    r.passes = json.value("passes", 0);
+}
+
 std::string exact_case_filter(const std::string& name) {
     // doctest splits filters at commas and reads a backslash as an escape.
     std::string escaped;
@@ -127,10 +166,11 @@ Outcome run_binary(const fs::path& binary, std::vector<std::string> arguments,
     launch.argv.insert(launch.argv.end(), arguments.begin(), arguments.end());
     launch.report_stream = true;
     launch.stacks_on_timeout = options.stacks_on_timeout;
-    launch.wrapper = options.wrapper;
+    launch.wrapper = options.isolation.wrapper(folder.path());
     launch.workdir = folder.path();
-    launch.run_as_uid = options.run_as_uid;
-    launch.run_as_gid = options.run_as_gid;
+    launch.run_as_uid = options.isolation.uid;
+    launch.run_as_gid = options.isolation.gid;
+    launch.clean_environment = options.clean_environment;
     if (options.tsan) {
         launch.env.push_back("TSAN_OPTIONS=log_path=" + (folder.path() / "tsan").string() +
                              ":halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4");

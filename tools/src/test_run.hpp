@@ -1,10 +1,13 @@
 // test_run.hpp: run a doctest binary's test cases under the watchdog and give each a verdict.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "isolation.hpp"
 #include "watchdog.hpp"
 
 namespace course {
@@ -13,6 +16,8 @@ namespace course {
 enum class Status { passed, failed, timeout, crashed, race, flaky, no_result, build_error };
 
 std::string to_string(Status status);
+/// The status a word names ("passed", ...); no_result for anything else.
+Status status_from_string(const std::string& word);
 
 /// One failed assertion, as the test binary reported it.
 struct Failure {
@@ -36,15 +41,20 @@ struct CaseResult {
     int passes = 0;           ///< how many of those passed
 };
 
+/// CaseResult to and from JSON, for worker processes and the json report.
+void to_json(nlohmann::json& json, const Failure& failure);
+void from_json(const nlohmann::json& json, Failure& failure);
+void to_json(nlohmann::json& json, const CaseResult& result);
+void from_json(const nlohmann::json& json, CaseResult& result);
+
 /// How to run test binaries.
 struct RunOptions {
     Limits limits;
     bool tsan = false;               ///< the binary is a ThreadSanitizer build: collect its reports
     bool stacks_on_timeout = false;  ///< show where each thread was when a case timed out
     std::filesystem::path scratch;   ///< a writable folder for the run's files (created if missing)
-    std::vector<std::string> wrapper;  ///< sandbox command the binary runs inside, or empty
-    unsigned run_as_uid = 0;
-    unsigned run_as_gid = 0;
+    Isolation isolation;             ///< the sandbox and user the binary runs as
+    bool clean_environment = false;  ///< a minimal environment instead of ours (grading)
 };
 
 /// The names of a binary's test cases, in order, or an error saying why there are none.

@@ -161,6 +161,14 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
         set_limit(RLIMIT_NPROC, n, n);
     }
 
+    if (launch.clean_environment) {
+        // Nothing of the caller's environment (tokens, PATH entries it cannot read) leaks in.
+        clearenv();
+        setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+        setenv("HOME", launch.workdir.empty() ? "/tmp" : launch.workdir.c_str(), 1);
+        setenv("LANG", "C.UTF-8", 1);
+        setenv("TMPDIR", "/tmp", 1);
+    }
     for (const std::string& entry : launch.env) putenv(const_cast<char*>(entry.c_str()));
     if (launch.report_stream) setenv("COURSE_REPORT_FD", "3", 1);
     else unsetenv("COURSE_REPORT_FD");

@@ -22,7 +22,8 @@ struct Limits {
 /// How to start the program.
 struct Launch {
     std::vector<std::string> argv;           ///< program and arguments; argv[0] is searched in PATH
-    std::vector<std::string> env;            ///< NAME=value entries added to the inherited environment
+    std::vector<std::string> env;            ///< NAME=value entries added to the environment
+    bool clean_environment = false;          ///< start from PATH, HOME, LANG only, not our environment
     std::filesystem::path workdir;           ///< where it runs; empty: the current folder
     bool report_stream = false;              ///< open descriptor 3 as the course report stream
     bool stacks_on_timeout = false;          ///< on a timeout, record every thread's stack with gdb

@@ -1,0 +1,31 @@
+// isolation.hpp: how student code is fenced in while it is graded: bubblewrap, and never as root.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace course {
+
+/// The fence around graded code, decided once per grading run.
+struct Isolation {
+    std::string kind = "none";  ///< "bubblewrap" or "none"
+    std::string reason;         ///< why there is no sandbox, when kind is "none"
+    unsigned uid = 0;           ///< the unprivileged user graded code runs as when we are root (0: as us)
+    unsigned gid = 0;
+    /// Folders under /tmp that graded code must see (its private /tmp hides the machine's).
+    std::vector<std::filesystem::path> read_only;
+
+    /// The command that runs a program inside the sandbox, with `writable` as its only
+    /// writable folder besides a private /tmp; empty when there is no sandbox.
+    std::vector<std::string> wrapper(const std::filesystem::path& writable) const;
+
+    /// One line for reports: what protected the grading, or why nothing did.
+    std::string describe() const;
+};
+
+/// Decides the isolation: `wanted` is "auto" (bubblewrap if it works here, else none),
+/// "bwrap" (bubblewrap or an error) or "none". `scratch` is a folder it may write to.
+Isolation choose_isolation(const std::string& wanted, const std::filesystem::path& scratch);
+
+}  // namespace course

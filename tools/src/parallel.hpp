@@ -1,0 +1,17 @@
+// parallel.hpp: run independent jobs in forked worker processes (the course tool has no threads).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace course {
+
+/// Computes `job(i)` for every i below `count` in `workers` forked processes, and returns
+/// the results in order. A job's result is text (serialise what you need). A worker that
+/// dies leaves its unfinished results empty. The caller must be single-threaded.
+std::vector<std::string> parallel_map(std::size_t count, int workers,
+                                      const std::function<std::string(std::size_t)>& job);
+
+}  // namespace course
