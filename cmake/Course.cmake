@@ -191,6 +191,10 @@ function(course_add_exercise number name)
   math(EXPR budget "${limit} * 10 + 30")
   _course_add_test(stub.${id} "stub;ch${number};${name}" ${budget}
                    course-tool selftest stub --time-limit ${limit} $<TARGET_FILE:exercise.${id}>)
+  if(NOT EXISTS "${PROJECT_SOURCE_DIR}/tests/mutants")
+    message(FATAL_ERROR "The self-check needs tests/mutants/, which only the course's own repository has "
+                        "(a student kit leaves it out).")
+  endif()
   # Each mutant holds replacement files for this exercise; the others belong to other exercises.
   file(GLOB mutant_dirs LIST_DIRECTORIES true "${PROJECT_SOURCE_DIR}/tests/mutants/${dir}/*")
   set(mutant_count 0)

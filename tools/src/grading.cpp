@@ -20,6 +20,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::uintmax_t max_submitted_file = 1 << 20;
+/// Unprivileged users for graded code when we are root, one per parallel worker: far above
+/// any real account (and free of /etc/passwd entries, which nothing here needs).
+constexpr unsigned grading_uid_base = 2'000'000'000;
 
 using Clock = std::chrono::steady_clock;
 
@@ -311,8 +314,9 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
     run.limits.memory_bytes = std::uint64_t{2} << 30;  // a runaway allocation fails instead of swapping
     run.limits.file_bytes = 64 << 20;
     run.limits.output_bytes = 64 << 10;
-    // A fork loop runs into this; thread-heavy tests stay well below it.
-    if (isolation.uid != 0 || geteuid() != 0) run.limits.max_processes = processes_of(isolation.uid != 0 ? isolation.uid : geteuid()) + 512;
+    // A fork loop runs into this; thread-heavy tests stay well below it. The graders' own
+    // users have no other process; a teacher grading as themselves keeps a margin.
+    run.limits.max_processes = geteuid() == 0 ? 512 : processes_of(geteuid()) + 512;
     run.stacks_on_timeout = isolation.kind == "none";
     const int jobs = options.jobs > 0 ? options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 
@@ -362,11 +366,17 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
         }
     }
     const auto run_jobs = [&](const std::vector<Job>& batch) {
-        return parallel_map(batch.size(), jobs, [&](std::size_t i) {
+        return parallel_map(batch.size(), jobs, [&](std::size_t i, int worker) {
             const Job& job = batch[i];
             const Work& w = works[job.work];
             RunOptions options_for_case = run;
-            const int seconds = w.graded.exercise->time_limit * (job.tsan ? 4 : 1);
+            // Each worker runs its cases as a user of its own: the process-count limit is
+            // per user, so a fork loop in one case cannot starve a case running beside it.
+            if (options_for_case.isolation.uid != 0) {
+                options_for_case.isolation.uid = grading_uid_base + static_cast<unsigned>(worker);
+            }
+            const int limit = options.time_limit > 0 ? options.time_limit : w.graded.exercise->time_limit;
+            const int seconds = limit * (job.tsan ? 4 : 1);
             options_for_case.limits.wall = std::chrono::seconds(seconds);
             options_for_case.limits.cpu = std::chrono::seconds(2 * seconds + 1);
             options_for_case.tsan = job.tsan;

@@ -17,6 +17,7 @@ struct GradeOptions {
     bool tsan = true;                    ///< a second pass under ThreadSanitizer
     int repeat = 1;                      ///< plain runs per test case; a mixed outcome is "flaky"
     int jobs = 0;                        ///< test cases run at once; 0: one per CPU
+    int time_limit = 0;                  ///< seconds per test case instead of each exercise's own; 0: theirs
     std::string isolation = "auto";      ///< auto, bwrap or none
     std::vector<std::string> only;       ///< exercises or chapters to grade; empty: all
     std::filesystem::path work_dir;      ///< build tree for grading; empty: <repository>/build/grade

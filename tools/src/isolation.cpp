@@ -40,7 +40,8 @@ Isolation choose_isolation(const std::string& wanted, const fs::path& scratch) {
     Isolation isolation;
     if (geteuid() == 0) {
         // Student code never runs as root: it runs as nobody (or as the user named by
-        // COURSE_GRADE_USER), which also makes the process-count limit effective.
+        // COURSE_GRADE_USER; the grader may pick other unprivileged users per worker),
+        // which also makes the process-count limit effective.
         const char* name = std::getenv("COURSE_GRADE_USER");
         const passwd* user = getpwnam(name != nullptr && *name != '\0' ? name : "nobody");
         isolation.uid = user != nullptr ? user->pw_uid : 65534;

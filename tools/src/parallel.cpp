@@ -51,7 +51,7 @@ void take_frames(Channel& channel, std::vector<std::string>& results) {
 }  // namespace
 
 std::vector<std::string> parallel_map(std::size_t count, int workers,
-                                      const std::function<std::string(std::size_t)>& job) {
+                                      const std::function<std::string(std::size_t, int)>& job) {
     std::vector<std::string> results(count);
     if (count == 0) return results;
     if (workers < 1) workers = 1;
@@ -67,7 +67,7 @@ std::vector<std::string> parallel_map(std::size_t count, int workers,
             close(fds[0]);
             for (const Channel& other : channels) close(other.fd);
             for (std::size_t i = static_cast<std::size_t>(w); i < count; i += static_cast<std::size_t>(workers)) {
-                const std::string result = job(i);
+                const std::string result = job(i, w);
                 const std::uint64_t index = i;
                 const std::uint64_t length = result.size();
                 if (!write_all(fds[1], &index, sizeof index) || !write_all(fds[1], &length, sizeof length) ||

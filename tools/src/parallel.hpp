@@ -8,10 +8,11 @@
 
 namespace course {
 
-/// Computes `job(i)` for every i below `count` in `workers` forked processes, and returns
-/// the results in order. A job's result is text (serialise what you need). A worker that
-/// dies leaves its unfinished results empty. The caller must be single-threaded.
+/// Computes `job(i, worker)` for every i below `count` in `workers` forked processes
+/// (`worker` says which, from 0), and returns the results in order. A job's result is text
+/// (serialise what you need). A worker that dies leaves its unfinished results empty. The
+/// caller must be single-threaded.
 std::vector<std::string> parallel_map(std::size_t count, int workers,
-                                      const std::function<std::string(std::size_t)>& job);
+                                      const std::function<std::string(std::size_t, int)>& job);
 
 }  // namespace course

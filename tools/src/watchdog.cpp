@@ -383,6 +383,16 @@ volatile std::sig_atomic_t g_interrupted = 0;
         report.ending = static_cast<int>(Ending::exited);
         report.exit_code = WEXITSTATUS(status);
     }
+    // A wrapper such as bubblewrap reports its program's death by signal N as exit status
+    // 128 + N, the shell's convention: read it as the signal it stands for.
+    if (!launch.wrapper.empty() && report.ending == static_cast<int>(Ending::exited) && report.exit_code > 128 &&
+        report.exit_code < 128 + NSIG) {
+        report.signal = report.exit_code - 128;
+        report.ending = static_cast<int>(report.signal == SIGXFSZ   ? Ending::output_limit
+                                         : report.signal == SIGXCPU ? Ending::cpu_limit
+                                                                    : Ending::signaled);
+        report.exit_code = 0;
+    }
     report.stray = sweep(pid);
     write_all(result_fd, &report, sizeof report);
     _exit(g_interrupted ? 130 : 0);

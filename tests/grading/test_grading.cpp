@@ -1,0 +1,320 @@
+// test_grading.cpp: the grader against hostile submissions, and the files it writes for classrooms.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "grading.hpp"
+#include "kit.hpp"
+#include "reports.hpp"
+
+namespace fs = std::filesystem;
+using course::Status;
+
+namespace {
+
+const fs::path source = COURSE_SOURCE_DIR;
+const fs::path scratch = COURSE_SCRATCH_DIR;
+
+/// One context for the whole suite: reports point into its course.
+const course::Context& context() {
+    static const course::Context c = [] {
+        course::Context made;
+        made.root = source;
+        made.build_dir = scratch / "dev";
+        made.state_dir = scratch / "state";
+        made.course = course::Course::load(source / "exercises" / "info.json");
+        return made;
+    }();
+    return c;
+}
+
+std::string read_text(const fs::path& path) {
+    std::ifstream file(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(file), {}};
+}
+
+/// A submission made of every solution, with the function call() of exit_code.hpp
+/// starting with `hostile` code (which runs in every test case of that exercise).
+fs::path submission_with(const std::string& name, const std::string& hostile) {
+    const fs::path dir = scratch / "submissions" / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    fs::copy(source / "solutions", dir, fs::copy_options::recursive);
+    const fs::path file = dir / "01_processes" / "exit_code.hpp";
+    std::string text = read_text(file);
+    const std::string opening = "inline int call(const std::vector<std::string>& argv) {\n";
+    const auto at = text.find(opening);
+    REQUIRE(at != std::string::npos);
+    text.insert(at + opening.size(), hostile + "\n");
+    text.insert(0, "#include <sys/socket.h>\n#include <unistd.h>\n#include <cstdio>\n#include <cstdlib>\n#include <string>\n");
+    std::ofstream(file) << text;
+    return dir;
+}
+
+/// Grades exit_code, the target of the hostile code, and workers, which must not notice.
+course::GradeReport grade(const fs::path& submission, std::vector<std::string> only = {"01/exit_code", "01/workers"},
+                          bool tsan = false) {
+    course::GradeOptions options;
+    options.submission = submission;
+    options.only = std::move(only);
+    options.work_dir = scratch / "work";
+    options.quiet = true;
+    options.tsan = tsan;
+    options.time_limit = 3;
+    return course::grade(context(), options);
+}
+
+const course::GradedExercise& exercise(const course::GradeReport& report, const std::string& id) {
+    for (const auto& e : report.exercises) {
+        if (e.exercise->id() == id) return e;
+    }
+    FAIL("no exercise " << id << " in the report");
+    throw std::logic_error("unreachable");
+}
+
+/// The verdict of exit_code's first test case, which every hostile variant reaches.
+Status first_case(const course::GradeReport& report) {
+    const auto& e = exercise(report, "01/exit_code");
+    REQUIRE_FALSE(e.cases.empty());
+    return e.cases.front().result.status;
+}
+
+/// Processes still running one of the graded test binaries (the grader copies them under
+/// their target names, so the name is in every command line).
+int graded_processes_alive() {
+    int count = 0;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        const std::string cmdline = read_text(entry.path() / "cmdline");
+        if (cmdline.find("exercise.01.") != std::string::npos) ++count;
+    }
+    return count;
+}
+
+/// What every hostile submission must leave intact: the other exercise, and the machine.
+void check_contained(const course::GradeReport& report) {
+    const auto& workers = exercise(report, "01/workers");
+    CHECK(workers.status == Status::passed);
+    CHECK(workers.score == doctest::Approx(workers.max_score));
+    CHECK(graded_processes_alive() == 0);
+}
+
+}  // namespace
+
+TEST_CASE("the pristine repository scores zero, every exercise failing cleanly") {
+    course::GradeOptions options;
+    options.work_dir = scratch / "work";
+    options.quiet = true;
+    const auto report = course::grade(context(), options);
+    CHECK(report.score == 0);
+    CHECK(report.max_score > 0);
+    for (const auto& e : report.exercises) {
+        CAPTURE(e.exercise->id());
+        CHECK(e.status == Status::failed);
+        for (const auto& c : e.cases) CHECK(c.result.status == Status::failed);
+    }
+}
+
+TEST_CASE("a submission made of the solutions scores full marks, ThreadSanitizer included") {
+    course::GradeOptions options;
+    options.submission = source / "solutions";
+    options.work_dir = scratch / "work";
+    options.quiet = true;
+    const auto report = course::grade(context(), options);
+    CHECK(report.tsan);
+    CHECK(report.score == doctest::Approx(report.max_score));
+    for (const auto& e : report.exercises) {
+        CAPTURE(e.exercise->id());
+        CHECK(e.status == Status::passed);
+    }
+}
+
+TEST_CASE("a deadlock is a timeout") {
+    const auto report = grade(submission_with("deadlock", "int never[2]; if (pipe(never) == 0) { char c; (void)!read(never[0], &c, 1); }"));
+    CHECK(first_case(report) == Status::timeout);
+    CHECK(exercise(report, "01/exit_code").score == 0);
+    check_contained(report);
+}
+
+TEST_CASE("an endless loop is a timeout") {
+    const auto report = grade(submission_with("loop", "for (volatile int spin = 0;; spin = spin + 1) {}"));
+    CHECK(first_case(report) == Status::timeout);
+    check_contained(report);
+}
+
+TEST_CASE("a loop of fork() is contained and swept") {
+    const auto report = grade(submission_with("fork_loop", "for (;;) (void)fork();"));
+    const Status status = first_case(report);
+    CHECK((status == Status::timeout || status == Status::crashed));
+    check_contained(report);
+}
+
+TEST_CASE("a 4 GiB allocation fails inside the submission, not on the machine") {
+    const auto report = grade(submission_with("allocation", "std::vector<char> big(std::size_t{4} << 30, 'x'); (void)big;"));
+    const Status status = first_case(report);
+    CHECK((status == Status::failed || status == Status::crashed));
+    check_contained(report);
+}
+
+TEST_CASE("a gigabyte of output is stopped") {
+    const auto report = grade(submission_with(
+        "output", "static const std::string line(1 << 20, 'x'); for (int i = 0; i < 1024; ++i) std::fwrite(line.data(), 1, line.size(), stdout);"));
+    const auto& first = exercise(report, "01/exit_code").cases.front().result;
+    CHECK(first.status == Status::failed);
+    CHECK(first.explanation.find("MiB") != std::string::npos);
+    CHECK(first.output.size() <= 64u << 10);
+    check_contained(report);
+}
+
+TEST_CASE("a child that calls setsid and sleeps does not outlive the grading") {
+    const auto report = grade(submission_with("setsid", "if (fork() == 0) { setsid(); for (;;) pause(); }"));
+    // The escapee is still exit_code's child, so "no child is left behind" fails.
+    CHECK(exercise(report, "01/exit_code").status == Status::failed);
+    check_contained(report);
+}
+
+TEST_CASE("exit(0) before the tests report is no_result, not a pass") {
+    const auto report = grade(submission_with("early_exit", "std::exit(0);"));
+    CHECK(first_case(report) == Status::no_result);
+    CHECK(exercise(report, "01/exit_code").score == 0);
+    check_contained(report);
+}
+
+TEST_CASE("a segfault is a crash, with its signal") {
+    const auto report = grade(submission_with("segfault", "*static_cast<volatile int*>(nullptr) = 1;"));
+    const auto& first = exercise(report, "01/exit_code").cases.front().result;
+    CHECK(first.status == Status::crashed);
+    CHECK(first.explanation.find("SIGSEGV") != std::string::npos);
+    check_contained(report);
+}
+
+TEST_CASE("a compile error costs only its own exercise, and its message is in the report") {
+    const auto report = grade(submission_with("compile_error", "this is not C++;"));
+    const auto& e = exercise(report, "01/exit_code");
+    CHECK(e.status == Status::build_error);
+    CHECK(e.score == 0);
+    CHECK(e.problem.find("error") != std::string::npos);
+    CHECK(e.problem.find("exit_code.hpp") != std::string::npos);
+    check_contained(report);
+}
+
+TEST_CASE("a connection attempt to 127.0.0.1 never reaches the machine's loopback") {
+    const int listener = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(listen(listener, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    const std::string port = std::to_string(ntohs(address.sin_port));
+    const auto report = grade(submission_with(
+        "network", "{ int s = ::socket(2, 1, 0); unsigned char a[16] = {2, 0, static_cast<unsigned char>(" + port +
+                       " >> 8), static_cast<unsigned char>(" + port +
+                       " & 255), 127, 0, 0, 1}; ::connect(s, reinterpret_cast<const struct sockaddr*>(a), 16); "
+                       "(void)::send(s, \"stolen\", 6, MSG_NOSIGNAL); ::close(s); }"));
+    if (report.isolation.kind == "bubblewrap") {
+        CHECK(accept(listener, nullptr, nullptr) == -1);  // nothing is waiting: no connection arrived
+        CHECK(first_case(report) == Status::passed);
+    } else {
+        MESSAGE("no sandbox here (" << report.isolation.reason << "): the network is not fenced off");
+    }
+    close(listener);
+    check_contained(report);
+}
+
+TEST_CASE("a write outside the work folder does not happen") {
+    const fs::path outside = scratch / "written-by-a-submission";
+    const fs::path in_tmp = "/tmp/course-written-by-a-submission";
+    fs::remove(outside);
+    fs::remove(in_tmp);
+    const auto report = grade(submission_with(
+        "write_outside", "for (const char* path : {\"" + outside.string() + "\", \"" + in_tmp.string() +
+                             "\"}) { if (std::FILE* f = std::fopen(path, \"w\")) { std::fputs(\"x\", f); std::fclose(f); } }"));
+    CHECK_FALSE(fs::exists(outside));
+    if (report.isolation.kind == "bubblewrap") CHECK_FALSE(fs::exists(in_tmp));
+    CHECK(first_case(report) == Status::passed);
+    check_contained(report);
+}
+
+TEST_CASE("the Gradescope results carry the specification's fields") {
+    const auto report = grade(submission_with("gradescope", ""), {"01/exit_code"});
+    const auto json = nlohmann::json::parse(course::format_gradescope(report));
+    for (const char* field : {"score", "execution_time", "output", "tests"}) CHECK(json.contains(field));
+    REQUIRE(json["tests"].is_array());
+    REQUIRE_FALSE(json["tests"].empty());
+    for (const auto& test : json["tests"]) {
+        for (const char* field : {"name", "score", "max_score", "status", "output", "tags", "visibility"}) {
+            CAPTURE(field);
+            CHECK(test.contains(field));
+        }
+        CHECK((test["status"] == "passed" || test["status"] == "failed"));
+    }
+    CHECK(json["score"].get<double>() == doctest::Approx(10.0));
+}
+
+TEST_CASE("the JUnit report is valid XML, even with hostile output") {
+    const auto report = grade(submission_with(
+        "junit", "std::fputs(\"<oops> & \\\"quotes\\\" \\x01 \\xff\\xfe ]]>\", stdout); if (argv[0] == \"false\") return 0;"),
+                              {"01/exit_code"});
+    const fs::path file = scratch / "junit.xml";
+    std::ofstream(file) << course::format_junit(report);
+    REQUIRE_MESSAGE(std::system("command -v xmllint >/dev/null") == 0, "xmllint (libxml2-utils) checks the XML");
+    CHECK(std::system(("xmllint --noout " + file.string()).c_str()) == 0);
+    CHECK(read_text(file).find("<failure type=\"failed\"") != std::string::npos);
+}
+
+TEST_CASE("the student kit has no solution and no mutant, builds, and its stubs fail") {
+    const fs::path kit = scratch / "kit";
+    fs::remove_all(kit);
+    const auto& ctx = context();
+    course::export_student_kit(ctx, kit, false);
+    CHECK_FALSE(fs::exists(kit / "solutions"));
+    CHECK_FALSE(fs::exists(kit / "tests" / "mutants"));
+    CHECK(fs::exists(kit / ".github" / "workflows" / "classroom.yml"));
+    for (const auto& entry : fs::recursive_directory_iterator(kit)) {
+        if (!entry.is_regular_file()) continue;
+        const std::string text = read_text(entry.path());
+        for (const auto& solution : fs::recursive_directory_iterator(source / "solutions")) {
+            if (solution.is_regular_file()) CHECK_MESSAGE(text != read_text(solution.path()), entry.path().string());
+        }
+    }
+    CHECK_THROWS_AS(course::export_student_kit(ctx, kit, false), course::UserError);  // not empty
+
+    course::Limits limits;
+    limits.wall = std::chrono::minutes(10);
+    limits.file_bytes = 0;
+    const auto configured = course::run_command(kit, {"cmake", "--preset", "dev", "-DCOURSE_BUILD_TOOLS=OFF"}, limits);
+    REQUIRE_MESSAGE(configured.exit_code == 0, configured.output);
+    std::vector<std::string> ninja{"ninja", "-C", (kit / "build" / "dev").string()};
+    for (const auto* e : ctx.course.exercises()) ninja.push_back("exercise." + e->target_id());
+    const auto built = course::run_command(kit, ninja, limits);
+    REQUIRE_MESSAGE(built.exit_code == 0, built.output);
+    for (const auto* e : ctx.course.exercises()) {
+        CAPTURE(e->id());
+        const auto ran = course::run_command(kit, {(kit / "build" / "dev" / "tests" / "bin" / ("exercise." + e->target_id())).string()}, limits);
+        CHECK(ran.ending == course::Ending::exited);
+        CHECK(ran.exit_code != 0);
+    }
+}
+
+TEST_CASE("the Gradescope autograder zip holds setup.sh and run_autograder at its top") {
+    const fs::path zip = scratch / "autograder.zip";
+    course::export_gradescope_zip(context(), zip, {});
+    course::Limits limits;
+    const auto listing = course::run_command(scratch, {"cmake", "-E", "tar", "tf", zip.string()}, limits);
+    CHECK(listing.output.find("setup.sh\n") != std::string::npos);
+    CHECK(listing.output.find("run_autograder\n") != std::string::npos);
+    CHECK(listing.output.find("exercises/info.json") != std::string::npos);
+    CHECK(listing.output.find("solutions/") == std::string::npos);
+}
