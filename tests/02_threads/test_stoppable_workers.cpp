@@ -1,0 +1,174 @@
+// test_stoppable_workers.cpp: tests for WorkerCrew, worker threads that stop when asked (daemon threads done properly).
+#include <doctest/doctest.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "stoppable_workers.hpp"
+#include "thread_rendezvous.hpp"
+
+using course::WorkerCrew;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// One unit of simulated work: it only keeps the workers from spinning, nothing waits on it.
+void a_little_work() { std::this_thread::sleep_for(1ms); }
+
+}  // namespace
+
+TEST_CASE("every worker runs on a thread of its own, all at the same time") {
+    // Each worker's first step waits until all three workers and the test have arrived:
+    // workers started one after another never all get there.
+    constexpr std::size_t workers = 3;
+    course_test::Rendezvous meeting(workers + 1);
+    std::array<std::thread::id, workers> ids{};
+    std::array<bool, workers> met{};
+    WorkerCrew crew(workers, [&](std::stop_token, std::size_t worker) {
+        if (ids.at(worker) == std::thread::id()) {
+            ids.at(worker) = std::this_thread::get_id();
+            met.at(worker) = meeting.arrive_and_wait();
+        }
+        a_little_work();
+    });
+    const bool all_met = meeting.arrive_and_wait();
+    crew.request_stop();
+    crew.join();
+    INFO("the workers did not all run at the same time");
+    CHECK(all_met);
+    CHECK(met == std::array<bool, workers>{true, true, true});
+    const std::set<std::thread::id> distinct(ids.begin(), ids.end());
+    CHECK(distinct.size() == workers);
+    CHECK(distinct.count(std::this_thread::get_id()) == 0);
+    CHECK(crew.size() == workers);
+}
+
+TEST_CASE("a step waiting on its stop token is woken by request_stop()") {
+    // Every step blocks until a stop is requested, with no timeout of its own but a
+    // generous bound, so a token that can never be stopped fails instead of hanging.
+    constexpr std::size_t workers = 3;
+    course_test::Rendezvous all_waiting(workers + 1);
+    std::atomic<int> woken_by_stop{0};
+    std::atomic<int> gave_up{0};
+    WorkerCrew crew(workers, [&](std::stop_token stop, std::size_t) {
+        std::mutex mutex;
+        std::condition_variable_any never_notified;
+        std::unique_lock lock(mutex);
+        all_waiting.arrive_and_wait();
+        // Nothing ever notifies: only a stop request (or, on a wrong token, the bound) ends the wait.
+        never_notified.wait_for(lock, stop, 5s, [] { return false; });
+        if (stop.stop_requested()) {
+            woken_by_stop.fetch_add(1);
+        } else {
+            gave_up.fetch_add(1);
+        }
+    });
+    REQUIRE(all_waiting.arrive_and_wait());
+    crew.request_stop();
+    const std::vector<std::size_t> steps = crew.join();
+    INFO("the step's stop token did not report the stop: is it the crew's token?");
+    CHECK(gave_up.load() == 0);
+    CHECK(woken_by_stop.load() == workers);
+    CHECK(steps == std::vector<std::size_t>{1, 1, 1});
+}
+
+TEST_CASE("request_stop() ends every worker, and join() counts each one's steps") {
+    constexpr std::size_t workers = 3;
+    course_test::Rendezvous busy(workers + 1);
+    std::array<std::atomic<std::size_t>, workers> calls{};
+    WorkerCrew crew(workers, [&](std::stop_token, std::size_t worker) {
+        if (calls.at(worker).fetch_add(1) == 2) busy.arrive_and_wait();  // on its third step
+        a_little_work();
+    });
+    REQUIRE(busy.arrive_and_wait());
+    crew.request_stop();
+    const std::vector<std::size_t> steps = crew.join();
+    REQUIRE(steps.size() == workers);
+    for (std::size_t i = 0; i < workers; ++i) {
+        CAPTURE(i);
+        CHECK(steps[i] >= 3);
+        CHECK(steps[i] == calls.at(i).load());
+    }
+}
+
+TEST_CASE("the destructor stops the workers and waits for them") {
+    course_test::Rendezvous started(3);
+    std::atomic<int> in_step{0};
+    std::atomic<bool> crew_gone{false};
+    std::atomic<bool> stepped_after_destructor{false};
+    std::array<std::atomic<bool>, 2> first{};
+    {
+        WorkerCrew crew(2, [&](std::stop_token, std::size_t worker) {
+            in_step.fetch_add(1);
+            if (crew_gone.load()) stepped_after_destructor.store(true);
+            if (!first.at(worker).exchange(true)) started.arrive_and_wait();
+            a_little_work();
+            in_step.fetch_sub(1);
+        });
+        REQUIRE(started.arrive_and_wait());
+        // No request_stop(), no join(): leaving the scope must do both.
+    }
+    crew_gone.store(true);
+    CHECK(in_step.load() == 0);
+    CHECK_FALSE(stepped_after_destructor.load());
+}
+
+TEST_CASE("a step can call request_stop() to end the whole crew") {
+    // Worker 0 "finds the answer" on its fifth step and stops everyone; nobody else asks.
+    std::atomic<std::size_t> worker_0_steps{0};
+    WorkerCrew* crew_pointer = nullptr;
+    course_test::Gate crew_ready;
+    WorkerCrew crew(3, [&](std::stop_token, std::size_t worker) {
+        if (worker == 0 && worker_0_steps.fetch_add(1) + 1 == 5) {
+            if (crew_ready.wait_for()) crew_pointer->request_stop();
+        }
+        a_little_work();
+    });
+    crew_pointer = &crew;
+    crew_ready.open();
+    const std::vector<std::size_t> steps = crew.join();
+    REQUIRE(steps.size() == 3);
+    CHECK(steps[0] == 5);
+}
+
+TEST_CASE("a step that throws ends its worker, and join() rethrows it once all have stopped") {
+    course_test::Gate thrown;
+    course_test::Gate others_went_on;
+    std::atomic<std::size_t> worker_0_steps_after{0};
+    WorkerCrew crew(2, [&](std::stop_token, std::size_t worker) {
+        if (worker == 1) {
+            thrown.open();
+            throw std::runtime_error("worker 1 failed");
+        }
+        // Worker 0 goes on working after worker 1 has failed.
+        if (thrown.wait_for(0ms) && worker_0_steps_after.fetch_add(1) + 1 == 3) others_went_on.open();
+        a_little_work();
+    });
+    REQUIRE(thrown.wait_for());
+    INFO("worker 0 stopped when worker 1 failed");
+    CHECK(others_went_on.wait_for());
+    crew.request_stop();
+    CHECK_THROWS_WITH_AS(crew.join(), "worker 1 failed", std::runtime_error);
+}
+
+TEST_CASE("stopping twice and joining twice are harmless") {
+    WorkerCrew crew(2, [](std::stop_token, std::size_t) { a_little_work(); });
+    crew.request_stop();
+    crew.request_stop();
+    const std::vector<std::size_t> steps = crew.join();
+    CHECK(steps.size() == 2);
+    CHECK(crew.join() == steps);
+}
+
+TEST_CASE("no workers or an empty step is rejected") {
+    CHECK_THROWS_AS(WorkerCrew(0, [](std::stop_token, std::size_t) {}), std::invalid_argument);
+    CHECK_THROWS_AS(WorkerCrew(2, nullptr), std::invalid_argument);
+}
