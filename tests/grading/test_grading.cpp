@@ -247,6 +247,30 @@ TEST_CASE("a write outside the work folder does not happen") {
     check_contained(report);
 }
 
+TEST_CASE("a data race that passes by luck is graded as a race, not a pass") {
+    // A known-wrong stoppable_workers: its stop flag is a plain bool written by one thread
+    // and read by the others. Unoptimised, the plain run passes; ThreadSanitizer sees the race.
+    const fs::path dir = scratch / "submissions" / "race";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    fs::copy(source / "solutions", dir, fs::copy_options::recursive);
+    fs::copy_file(source / "tests" / "mutants" / "02_threads" / "plain_bool_stop_flag" / "stoppable_workers.hpp",
+                  dir / "02_threads" / "stoppable_workers.hpp", fs::copy_options::overwrite_existing);
+    const auto report = grade(dir, {"02/stoppable_workers", "01/workers"}, true);
+    const auto& racy = exercise(report, "02/stoppable_workers");
+    CHECK(racy.status == Status::race);
+    CHECK(racy.score < racy.max_score);
+    bool reported = false;
+    for (const auto& c : racy.cases) {
+        if (c.result.status == Status::race) {
+            reported = true;
+            CHECK(c.result.details.find("data race") != std::string::npos);
+        }
+    }
+    CHECK(reported);
+    check_contained(report);
+}
+
 TEST_CASE("the Gradescope results carry the specification's fields") {
     const auto report = grade(submission_with("gradescope", ""), {"01/exit_code"});
     const auto json = nlohmann::json::parse(course::format_gradescope(report));
