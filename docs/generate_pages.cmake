@@ -10,6 +10,10 @@
 # docs/diagrams/*.dot (each says in its first lines which chapter and section it belongs to).
 # A new chapter, exercise, example or diagram appears on the site without touching this file.
 #
+# Doxygen lists pages that are nobody's \subpage in the order of their file names, so the
+# file names sort in course order: aN_chapter_NN.md (N: the chapter's position in
+# info.json), b_course_index.md, c_doc_*.md; x_* are \subpages, ordered by their parent.
+#
 # It writes OUTPUT_DIR/pages/*.md (one page per chapter, per chapter's exercise guide, per
 # exercise, the course index, the main page) and OUTPUT_DIR/examples/NN_topic/*.cpp (each
 # example without its output comment, for \include).
@@ -99,6 +103,11 @@ foreach(c RANGE ${last_chapter})
   set(chapter_${nn}_dir "${dir}")
   set(chapter_${nn}_title "${title}")
   set(chapter_${nn}_index ${c})
+  if(c LESS 10)
+    set(chapter_${nn}_order "0${c}")
+  else()
+    set(chapter_${nn}_order "${c}")
+  endif()
   set(chapter_of_dir_${dir} ${nn})
   set(chapter_${nn}_exercises "")
   string(JSON exercise_count LENGTH "${info}" chapters ${c} exercises)
@@ -417,6 +426,9 @@ function(_transform_markdown out file label title diagrams exercises_extra)
       endif()
       list(APPEND labels_given "${heading_label}")
       _rewrite_links(heading "${base}")
+      # Doxygen 1.9.4 shows code in a heading as "<tt>...</tt>" in the table of contents
+      # and the navigation tree: headings lose their backticks.
+      string(REPLACE "`" "" heading "${heading}")
       string(APPEND result "${hashes} ${heading} {#${heading_label}}\n")
       continue()
     endif()
@@ -687,7 +699,7 @@ foreach(nn IN LISTS chapters)
         string(APPEND page "<details><summary>Hint ${hint_number} of ${hint_count}</summary>\n${hint}\n</details>\n\n")
       endforeach()
     endif()
-    _write_if_changed("${pages_dir}/exercise_${name}.md" "${page}")
+    _write_if_changed("${pages_dir}/x_exercise_${name}.md" "${page}")
   endforeach()
 
   if(exercises)
@@ -700,7 +712,7 @@ foreach(nn IN LISTS chapters)
       set(guide "# Exercises of chapter ${nn}: ${chapter_${nn}_title} {#exercises_${nn}}\n\n")
       string(APPEND guide "Read @ref chapter_${nn} \"the lesson\" first.\n${guide_extra}")
     endif()
-    _write_if_changed("${pages_dir}/exercises_${nn}.md" "${guide}")
+    _write_if_changed("${pages_dir}/x_exercises_${nn}.md" "${guide}")
   endif()
 
   # The chapter page: the lesson, then its example programs.
@@ -733,7 +745,7 @@ foreach(nn IN LISTS chapters)
       string(APPEND chapter "${section}")
     endforeach()
   endif()
-  _write_if_changed("${pages_dir}/chapter_${nn}.md" "${chapter}")
+  _write_if_changed("${pages_dir}/a${chapter_${nn}_order}_chapter_${nn}.md" "${chapter}")
 
   # The course index.
   string(APPEND course_index "## @ref chapter_${nn} \"${title}\" {#course_index_${nn}}\n\n")
@@ -755,19 +767,19 @@ foreach(nn IN LISTS chapters)
   else()
     string(APPEND course_index "Exercises: none yet.\n\n")
   endif()
-  string(APPEND main_contents "- \\subpage chapter_${nn} \"${title}\"\n")
+  string(APPEND main_contents "- @ref chapter_${nn} \"${title}\"\n")
 endforeach()
 
 string(APPEND course_index "In all: ${chapter_count} chapters, ${total_exercises} exercises, ${total_points} points.\n")
-_write_if_changed("${pages_dir}/course_index.md" "${course_index}")
+_write_if_changed("${pages_dir}/b_course_index.md" "${course_index}")
 
 # docs/*.md
 set(doc_contents "")
 foreach(doc IN LISTS doc_pages)
   get_filename_component(stem "${doc}" NAME_WE)
   _transform_markdown(page "docs/${doc}" "doc_${stem}" "" "" "")
-  _write_if_changed("${pages_dir}/doc_${stem}.md" "${page}")
-  string(APPEND doc_contents "- \\subpage doc_${stem}\n")
+  _write_if_changed("${pages_dir}/c_doc_${stem}.md" "${page}")
+  string(APPEND doc_contents "- @ref doc_${stem}\n")
 endforeach()
 
 # The main page: README.md, and the site's contents in course order.
@@ -777,7 +789,7 @@ string(REGEX REPLACE "^# ([^\n]*) \\{#index\\}" "# \\1" main "${main}")
 string(APPEND main "\n## The pages of this site {#index_pages_of_this_site}\n\n")
 string(APPEND main "The chapters in course order, each with its lesson, diagrams, example programs and exercises:\n\n")
 string(APPEND main "${main_contents}\n")
-string(APPEND main "- \\subpage course_index \"Course contents\": every example and exercise on one page\n")
+string(APPEND main "- @ref course_index \"Course contents\": every example and exercise on one page\n")
 string(APPEND main "${doc_contents}")
 _write_if_changed("${pages_dir}/index.md" "${main}")
 
