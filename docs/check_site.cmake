@@ -277,6 +277,12 @@ foreach(file IN LISTS html_files tree_scripts)
     string(REGEX MATCHALL "(href|src)=\"[^\"]*\"" links "${text}")
   endif()
   get_filename_component(dir "${file}" DIRECTORY)
+  # A Doxygen command printed instead of carried out (in a heading, say). A header's
+  # source listing may show its own comments' commands: it is not a page we wrote.
+  if(file MATCHES "\\.html$" AND NOT file MATCHES "_source\\.html$"
+     AND text MATCHES "(@ref |\\[TOC\\]|\\\\(ref|include|dotfile|copydoc|subpage) )")
+    _fail("${file}: Doxygen command printed as text: '${CMAKE_MATCH_1}'")
+  endif()
   foreach(link IN LISTS links)
     string(REGEX REPLACE "^(href|src)=" "" link "${link}")
     string(REGEX REPLACE "^\"(.*)\"$" "\\1" link "${link}")

@@ -754,7 +754,9 @@ foreach(nn IN LISTS chapters)
   _write_if_changed("${pages_dir}/a${chapter_${nn}_order}_chapter_${nn}.md" "${chapter}")
 
   # The course index.
-  string(APPEND course_index "## @ref chapter_${nn} \"${title}\" {#course_index_${nn}}\n\n")
+  # (A \ref inside a heading is printed as it is: the link goes on the next line.)
+  string(APPEND course_index "## ${title} {#course_index_${nn}}\n\n")
+  string(APPEND course_index "The lesson: @ref chapter_${nn} \"${title}\".\n\n")
   list(LENGTH chapter_${nn}_examples example_count)
   if(example_count GREATER 0)
     string(APPEND course_index "Example programs:\n\n")
