@@ -294,6 +294,28 @@ function(_rewrite_links var base)
   set(${var} "${line}" PARENT_SCOPE)
 endfunction()
 
+# _table_code_spans(<var>): in a table row, a code span holding an escaped pipe (`a\|b`,
+# which GitHub shows as a|b) as HTML: Doxygen 1.9.4 would show the backslash, and a bare
+# pipe would end the cell. In HTML text, Doxygen needs "\--" for "--" and "\|" for "|".
+function(_table_code_spans var)
+  set(rest "${${var}}")
+  set(done "")
+  while(rest MATCHES "^(.*)`([^`]*\\\\[|][^`]*)`(.*)$")
+    set(before "${CMAKE_MATCH_1}")
+    set(code "${CMAKE_MATCH_2}")
+    set(after "${CMAKE_MATCH_3}")
+    string(REPLACE "&" "&amp;" code "${code}")
+    string(REPLACE "<" "&lt;" code "${code}")
+    string(REPLACE ">" "&gt;" code "${code}")
+    string(REPLACE "--" "\\--" code "${code}")
+    string(REPLACE "*" "\\*" code "${code}")
+    string(REPLACE "_" "\\_" code "${code}")
+    set(done "<code>${code}</code>${after}${done}")
+    set(rest "${before}")
+  endwhile()
+  set(${var} "${rest}${done}" PARENT_SCOPE)
+endfunction()
+
 # ---------------------------------------------------------------------------------------
 # _transform_markdown(<out> <file relative to SOURCE_DIR> <page label> <title>
 #                     <diagrams> <extra for the Exercises section>)
@@ -440,6 +462,9 @@ function(_transform_markdown out file label title diagrams exercises_extra)
     endif()
     set(in_block TRUE)
     _rewrite_links(line "${base}")
+    if(line MATCHES "^ *\\|")
+      _table_code_spans(line)
+    endif()
     string(APPEND result "${line}\n")
   endforeach()
   foreach(diagram IN LISTS pending)
