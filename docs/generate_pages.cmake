@@ -15,8 +15,8 @@
 # info.json), b_course_index.md, c_doc_*.md; x_* are \subpages, ordered by their parent.
 #
 # It writes OUTPUT_DIR/pages/*.md (one page per chapter, per chapter's exercise guide, per
-# exercise, the course index, the main page) and OUTPUT_DIR/examples/NN_topic/*.cpp (each
-# example without its output comment, for \include).
+# exercise, the course index, the main page, docs/*.md) and OUTPUT_DIR/examples/NN_topic/
+# (each example without its output comment, and the chapter's other files, for \include).
 #
 # Page labels, used by \ref and in the site's file names:
 #   index                    the main page (README.md)
@@ -25,6 +25,8 @@
 #   exercises_NN             a chapter's exercise guide (exercises/NN_topic/README.md)
 #   exercise_<name>          one exercise (names are unique, CourseInfo.cmake checks it)
 #   example_NN_<stem>        an example program's section on its chapter page
+#   file_NN_<path>           another file of the chapter (chapter_NN_other_files: all)
+#   <page label>_<heading>   a section: its GitHub anchor with '_' for '-'
 #   doc_<stem>               docs/<stem>.md
 cmake_minimum_required(VERSION 3.25)
 
@@ -35,6 +37,7 @@ foreach(required SOURCE_DIR OUTPUT_DIR)
 endforeach()
 set(pages_dir "${OUTPUT_DIR}/pages")
 set(examples_dir "${OUTPUT_DIR}/examples")
+# From scratch each time: a renamed exercise or example must leave no stale page behind.
 file(REMOVE_RECURSE "${pages_dir}" "${examples_dir}")
 file(MAKE_DIRECTORY "${pages_dir}" "${examples_dir}")
 
@@ -66,17 +69,6 @@ macro(_decode var)
   string(REPLACE "${_open_bracket}" "[" ${var} "${${var}}")
   string(REPLACE "${_close_bracket}" "]" ${var} "${${var}}")
 endmacro()
-
-# _write_if_changed(<path> <text>): keeps the time stamp of pages that did not change.
-function(_write_if_changed path text)
-  if(EXISTS "${path}")
-    file(READ "${path}" old)
-    if(old STREQUAL text)
-      return()
-    endif()
-  endif()
-  file(WRITE "${path}" "${text}")
-endfunction()
 
 # ---------------------------------------------------------------------------------------
 # exercises/info.json: chapters in order, and their exercises.
@@ -534,7 +526,7 @@ function(_example_section out nn file)
   math(EXPR kept "${code_length} - ${comment_length}")
   string(SUBSTRING "${code}" 0 ${kept} program)
   string(REGEX REPLACE "\n+$" "\n" program "${program}")
-  _write_if_changed("${examples_dir}/${dir}/${file}" "${program}")
+  file(WRITE "${examples_dir}/${dir}/${file}" "${program}")
 
   get_filename_component(stem "${file}" NAME_WE)
   string(REGEX MATCH "^[0-9][0-9]" mm "${stem}")
@@ -762,7 +754,7 @@ foreach(nn IN LISTS chapters)
         string(APPEND page "<details><summary>Hint ${hint_number} of ${hint_count}</summary>\n${hint}\n</details>\n\n")
       endforeach()
     endif()
-    _write_if_changed("${pages_dir}/x_exercise_${name}.md" "${page}")
+    file(WRITE "${pages_dir}/x_exercise_${name}.md" "${page}")
   endforeach()
 
   if(exercises)
@@ -775,7 +767,7 @@ foreach(nn IN LISTS chapters)
       set(guide "# Exercises of chapter ${nn}: ${chapter_${nn}_title} {#exercises_${nn}}\n\n")
       string(APPEND guide "Read @ref chapter_${nn} \"the lesson\" first.\n${guide_extra}")
     endif()
-    _write_if_changed("${pages_dir}/x_exercises_${nn}.md" "${guide}")
+    file(WRITE "${pages_dir}/x_exercises_${nn}.md" "${guide}")
   endif()
 
   # The chapter page: the lesson, then its example programs.
@@ -813,7 +805,7 @@ foreach(nn IN LISTS chapters)
     string(APPEND chapter "More files of `chapters/${dir}/` that the lesson refers to.\n\n")
     foreach(other IN LISTS chapter_${nn}_others)
       file(READ "${SOURCE_DIR}/chapters/${dir}/${other}" content)
-      _write_if_changed("${examples_dir}/${dir}/${other}" "${content}")
+      file(WRITE "${examples_dir}/${dir}/${other}" "${content}")
       string(REGEX MATCHALL "\n" newlines "${content}")
       list(LENGTH newlines line_count)
       string(APPEND chapter "### ${other} {#${other_chapters/${dir}/${other}}}\n\n")
@@ -821,7 +813,7 @@ foreach(nn IN LISTS chapters)
                             "${line_count} lines</summary>\n\\include{lineno} ${dir}/${other}\n</details>\n\n")
     endforeach()
   endif()
-  _write_if_changed("${pages_dir}/a${chapter_${nn}_order}_chapter_${nn}.md" "${chapter}")
+  file(WRITE "${pages_dir}/a${chapter_${nn}_order}_chapter_${nn}.md" "${chapter}")
 
   # The course index.
   # (A \ref inside a heading is printed as it is: the link goes on the next line.)
@@ -849,14 +841,14 @@ foreach(nn IN LISTS chapters)
 endforeach()
 
 string(APPEND course_index "In all: ${chapter_count} chapters, ${total_exercises} exercises, ${total_points} points.\n")
-_write_if_changed("${pages_dir}/b_course_index.md" "${course_index}")
+file(WRITE "${pages_dir}/b_course_index.md" "${course_index}")
 
 # docs/*.md
 set(doc_contents "")
 foreach(doc IN LISTS doc_pages)
   get_filename_component(stem "${doc}" NAME_WE)
   _transform_markdown(page "docs/${doc}" "doc_${stem}" "" "" "")
-  _write_if_changed("${pages_dir}/c_doc_${stem}.md" "${page}")
+  file(WRITE "${pages_dir}/c_doc_${stem}.md" "${page}")
   string(APPEND doc_contents "- @ref doc_${stem}\n")
 endforeach()
 
@@ -869,6 +861,6 @@ string(APPEND main "The chapters in course order, each with its lesson, diagrams
 string(APPEND main "${main_contents}\n")
 string(APPEND main "- @ref course_index \"Course contents\": every example and exercise on one page\n")
 string(APPEND main "${doc_contents}")
-_write_if_changed("${pages_dir}/index.md" "${main}")
+file(WRITE "${pages_dir}/index.md" "${main}")
 
 message(STATUS "docs: pages for ${chapter_count} chapters and ${total_exercises} exercises written to ${pages_dir}")
