@@ -25,7 +25,7 @@ using Report = std::function<void(int)>;
 // Waits until a stop is requested, or `patience` has passed; true when stopped. This is
 // how a well-behaved work waits (for a socket, a timer...): interruptibly. The patience
 // only bounds a test whose stop request never comes.
-bool wait_for_stop(std::stop_token stop, std::chrono::milliseconds patience = 5s) {
+bool wait_for_stop(std::stop_token stop, std::chrono::milliseconds patience = 2s) {
     std::mutex mutex;
     std::condition_variable_any never_notified;
     std::unique_lock lock(mutex);
@@ -58,9 +58,12 @@ TEST_CASE("the UI thread can read the progress while the work reports it") {
     // The work reports progress non-stop until cancelled; this thread reads it meanwhile,
     // as a UI loop reads it at every frame. Both sides touch the progress at once.
     CancellableTask<int> task([](std::stop_token stop, const Report& report) {
-        long reports = 0;
-        for (int percent = 1; !stop.stop_requested(); percent = percent % 100 + 1, ++reports) report(percent);
-        return static_cast<int>(reports > 0);
+        const auto give_up = std::chrono::steady_clock::now() + 2s;  // if the stop never comes
+        for (int percent = 1; !stop.stop_requested() && std::chrono::steady_clock::now() < give_up;
+             percent = percent % 100 + 1) {
+            report(percent);
+        }
+        return 1;
     });
     int seen = 0;
     int out_of_range = 0;
@@ -153,7 +156,7 @@ TEST_CASE("destroying a task whose work still runs cancels the work and waits fo
     {
         CancellableTask<int> task([=](std::stop_token stop, const Report&) {
             started->release();
-            saw_stop->store(wait_for_stop(stop, 3s));
+            saw_stop->store(wait_for_stop(stop));
             std::this_thread::sleep_for(50ms);  // winding down: saving, closing files...
             finished->store(true);
             return 0;

@@ -116,7 +116,7 @@ public:
     /// the last to arrive first, so that they complete in the reverse order.
     void hold_until(std::size_t expected, Order order = Order::as_they_come,
                     std::chrono::milliseconds grace = std::chrono::milliseconds(200),
-                    std::chrono::milliseconds patience = std::chrono::milliseconds(8000)) {
+                    std::chrono::milliseconds patience = std::chrono::milliseconds(5000)) {
         const std::lock_guard lock(mutex_);
         holding_ = true;
         gate_open_ = false;

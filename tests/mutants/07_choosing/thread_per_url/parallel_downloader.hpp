@@ -100,7 +100,10 @@ inline Download fetch(const std::string& url) {
         for (std::size_t sent = 0; sent < request.size() && failure == 0;) {
             const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
             if (n > 0) sent += static_cast<std::size_t>(n);
-            else if (errno != EINTR) failure = errno, step = "send";
+            else if (errno != EINTR) {
+                failure = errno;
+                step = "send";
+            }
         }
     }
     // Read until end of file: one recv returns only what has arrived so far.
@@ -109,7 +112,10 @@ inline Download fetch(const std::string& url) {
         const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
         if (n > 0) response.append(buffer, static_cast<std::size_t>(n));
         else if (n == 0) break;
-        else if (errno != EINTR) failure = errno, step = "recv";
+        else if (errno != EINTR) {
+            failure = errno;
+            step = "recv";
+        }
     }
     ::close(fd);
     if (failure != 0) {
