@@ -36,7 +36,8 @@ struct Download {
 /// \returns a Download with `status` and `body` when the server replied, whatever the
 ///          status: a 404 is a reply, not an error. `error` names the failure otherwise (a
 ///          URL that is not of the form above, a refused connection, a reply that is not
-///          HTTP), with `status` 0.
+///          HTTP), with `status` 0. (Python's urlopen raises HTTPError for a 404; here
+///          the status is data, and the caller decides.)
 ///
 /// HTTP/1.0 without keep-alive: connect, send `GET PATH HTTP/1.0` and a `Host` header,
 /// then read until the server closes the connection (end of file). One read returns
