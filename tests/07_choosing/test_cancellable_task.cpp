@@ -124,6 +124,22 @@ TEST_CASE("cancel() stops a work that checks its stop token, and result() says i
     CHECK(task.done());
 }
 
+TEST_CASE("cancel() returns at once: the UI thread does not wait for the work to wind down") {
+    // After the stop request, the work winds down only once this thread is back from
+    // cancel(): a cancel() that waits for the work would freeze the UI until it gives up.
+    auto back_from_cancel = std::make_shared<std::binary_semaphore>(0);
+    auto wound_down_after_cancel = std::make_shared<std::atomic<bool>>(false);
+    CancellableTask<int> task([=](std::stop_token stop, const Report&) {
+        wait_for_stop(stop);
+        wound_down_after_cancel->store(back_from_cancel->try_acquire_for(2s));
+        return 0;
+    });
+    task.cancel();
+    back_from_cancel->release();
+    CHECK_THROWS_AS(task.result(), TaskCancelled);
+    CHECK_MESSAGE(wound_down_after_cancel->load(), "cancel() waited for the work instead of returning at once");
+}
+
 TEST_CASE("a work that throws TaskCancelled itself is reported as cancelled") {
     CancellableTask<int> task([](std::stop_token stop, const Report&) -> int {
         if (wait_for_stop(stop)) throw TaskCancelled();
