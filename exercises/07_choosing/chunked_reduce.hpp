@@ -1,0 +1,64 @@
+// chunked_reduce.hpp: CPU-bound work split into chunks over threads, with a result that does not depend on the thread count.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace course {
+
+/// \brief Computes `combine(...combine(combine(identity, element(0)), element(1))..., element(n - 1))`
+/// on `threads` threads at once, the indices cut into chunks of `chunk_size`: the C++
+/// answer to the articles' "CPU-bound: use processes", i.e. Python's
+/// `functools.reduce(combine, ProcessPoolExecutor(threads).map(element, range(n), chunksize=chunk_size), identity)`,
+/// with threads, because C++ threads run on every core at once.
+///
+/// The indices 0..n-1 are cut into chunks `[0, chunk_size)`, `[chunk_size, 2 * chunk_size)`...
+/// (the last one may be shorter). Each chunk is reduced on its own, starting from
+/// `identity`, by whichever thread takes it; then the chunks' results are combined **in
+/// chunk order**, never in the order the threads happen to finish them. So, for an
+/// associative `combine` whose neutral element is `identity`, the result is the sequential
+/// one, even for a `combine` that is not commutative (joining strings) and, for a given
+/// `chunk_size`, to the last bit for floating point, whatever the number of threads.
+///
+/// \param n the number of elements.
+/// \param element `T element(std::size_t i)`; called exactly once per index, from any of
+///        the threads, so it must be safe to call concurrently.
+/// \param identity the neutral element of `combine` (0 for +, 1 for *, "" for joining).
+/// \param combine `T combine(T accumulated, T next)`; associative.
+/// \param threads how many threads work at once, the calling thread included if it takes
+///        part; fewer when there are fewer chunks. At least 1.
+/// \param chunk_size how many indices a thread takes at a time; at least 1. Large chunks
+///        cost less to hand out, small ones share the work more evenly.
+/// \returns the reduction of every element, as above; `identity` when `n` is 0.
+/// \throws std::invalid_argument when `threads` or `chunk_size` is 0.
+/// \throws whatever `element` or `combine` throws: the first such exception, once every
+///         thread has stopped (after a failure, the threads take no new chunk).
+/// \throws std::system_error when a thread cannot be started.
+///
+/// \code
+/// // the number of primes below 1,000,000, on one thread per core, 10,000 numbers at a time
+/// long primes = course::chunked_reduce(1'000'000, [](std::size_t i) { return is_prime(i) ? 1L : 0L; },
+///                                      0L, std::plus<long>{}, std::thread::hardware_concurrency(), 10'000);
+/// \endcode
+template <class T, class Element, class Combine>
+T chunked_reduce(std::size_t n, const Element& element, T identity, const Combine& combine, unsigned threads,
+                 std::size_t chunk_size) {
+    // TODO: refuse threads == 0 and chunk_size == 0 with std::invalid_argument.
+    // TODO: count the chunks (the last one may be short) and make a std::vector<T> with one
+    //       slot per chunk: each chunk's result goes into its own slot.
+    // TODO: start min(threads, chunks) std::jthreads. Each takes the next chunk number from a
+    //       shared std::atomic<std::size_t>, reduces that chunk from `identity` and stores the
+    //       result in the chunk's slot, until no chunk is left.
+    // TODO: catch what element() or combine() throws inside the thread (std::exception_ptr,
+    //       under a mutex), stop taking chunks, and rethrow it after the join.
+    // TODO: join, then combine the slots in chunk order, starting from identity.
+    throw std::logic_error("TODO: chunked_reduce.hpp: chunked_reduce() is not written yet");
+}
+
+}  // namespace course
