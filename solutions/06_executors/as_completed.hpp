@@ -136,6 +136,8 @@ struct DoneAndNotDone {
 /// Takes `std::shared_future`s because `first_exception` must look at a finished future's
 /// exception without taking it away (`std::future::get()` works once; a
 /// `shared_future`'s, like Python's `result()`, again and again). Get one with `share()`.
+/// \param futures the futures to watch (they are only looked at, never consumed).
+/// \param when which condition ends the wait.
 /// \param timeout how long to wait at most; `std::nullopt` (the default) waits as long as
 ///        it takes.
 /// \returns which futures were done when it returned, and which not (the split is taken
