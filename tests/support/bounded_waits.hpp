@@ -1,6 +1,7 @@
 // bounded_waits.hpp: waits with a limit for the queue-chapter tests, so a lost wake-up fails with a message instead of hanging.
 #pragma once
 
+#include <dirent.h>
 #include <poll.h>
 
 #include <chrono>
@@ -168,6 +169,18 @@ inline bool readable_within(int fd, std::chrono::milliseconds limit) {
         if (ready == 0) return false;
         // ready < 0: interrupted by a signal; poll again with what is left.
     }
+}
+
+/// The number of threads this process has right now (the entries of /proc/self/task).
+inline std::size_t running_thread_count() {
+    std::size_t count = 0;
+    DIR* dir = opendir("/proc/self/task");
+    if (dir == nullptr) return 0;
+    while (const dirent* entry = readdir(dir)) {
+        if (entry->d_name[0] != '.') ++count;
+    }
+    closedir(dir);
+    return count;
 }
 
 }  // namespace course_test
