@@ -1,4 +1,4 @@
-// bounded_buffer.hpp: a queue with a capacity, whose put() blocks while it is full: back-pressure, and waits with a timeout.
+// bounded_buffer.hpp: Queue(maxsize): put() blocks while full (back-pressure); timed put and get.
 #pragma once
 
 #include <chrono>
@@ -35,7 +35,8 @@ public:
     /// \brief An empty buffer that holds at most `capacity` items.
     /// \throws std::invalid_argument when `capacity` is 0 (nothing could ever be put).
     explicit BoundedBuffer(std::size_t capacity) {
-        // TODO: reject a capacity of 0 with std::invalid_argument and keep the capacity (remove this throw).
+        // TODO: reject a capacity of 0 with std::invalid_argument, keep the capacity, and remove
+        //       this throw.
         throw std::logic_error("TODO: bounded_buffer.hpp: the constructor is not written yet");
     }
     BoundedBuffer(const BoundedBuffer&) = delete;
@@ -44,7 +45,8 @@ public:
     /// \brief Adds `item` at the back, first waiting as long as the buffer is full: Python's
     /// `q.put(item)`. Wakes one consumer waiting in get().
     void put(T item) {
-        // TODO: lock; wait on the "not full" condition variable, with a predicate, until there is room.
+        // TODO: lock; wait on the "not full" condition variable, with a predicate, until there
+        //       is room.
         // TODO: push the item at the back, unlock, and wake ONE consumer waiting for "not empty".
         throw std::logic_error("TODO: bounded_buffer.hpp: put() is not written yet");
     }
@@ -52,8 +54,10 @@ public:
     /// \brief Takes the item at the front, first waiting as long as the buffer is empty:
     /// Python's `q.get()`. Wakes one producer waiting in put().
     T get() {
-        // TODO: lock; wait on the "not empty" condition variable, with a predicate, until there is an item.
-        // TODO: pop the front item, unlock, and wake ONE producer waiting for "not full"; return the item.
+        // TODO: lock; wait on the "not empty" condition variable, with a predicate, until there
+        //       is an item.
+        // TODO: pop the front item, unlock, wake ONE producer waiting for "not full", and
+        //       return the item.
         throw std::logic_error("TODO: bounded_buffer.hpp: get() is not written yet");
     }
 
@@ -62,7 +66,8 @@ public:
     /// \returns true when the item was added; false when the buffer stayed full (the item
     /// is then dropped).
     bool try_put_for(T item, std::chrono::milliseconds timeout) {
-        // TODO: as put(), but with wait_for(lock, timeout, predicate): it returns false on a timeout.
+        // TODO: as put(), but with wait_for(lock, timeout, predicate): it returns false on a
+        //       timeout.
         throw std::logic_error("TODO: bounded_buffer.hpp: try_put_for() is not written yet");
     }
 

@@ -1,4 +1,4 @@
-// pipe_queue.hpp: a queue between processes over a pipe, the mirror of multiprocessing.Queue: length-prefixed messages.
+// pipe_queue.hpp: multiprocessing.Queue in C++: length-prefixed messages over a pipe.
 #pragma once
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-// test_blocking_queue.cpp: tests for BlockingQueue, the mirror of Python's queue.Queue (get, task_done, join, shutdown).
+// test_blocking_queue.cpp: tests for BlockingQueue, the mirror of Python's queue.Queue.
 #include <doctest/doctest.h>
 
 #include <algorithm>

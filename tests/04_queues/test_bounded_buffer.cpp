@@ -1,4 +1,4 @@
-// test_bounded_buffer.cpp: tests for BoundedBuffer, the mirror of Python's Queue(maxsize) with put/get timeouts.
+// test_bounded_buffer.cpp: tests for BoundedBuffer, the mirror of Python's Queue(maxsize).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -61,7 +61,7 @@ TEST_CASE("try_get_for on an empty buffer gives up with nothing") {
     CHECK_FALSE(buffer.try_get_for(0ms).has_value());
 }
 
-TEST_CASE("put waits while the buffer is full: the producer never gets ahead by more than the capacity") {
+TEST_CASE("put waits while the buffer is full, so the producer never gets ahead") {
     constexpr std::size_t capacity = 2;
     constexpr int items = 6;
     auto buffer = std::make_shared<BoundedBuffer<int>>(capacity);
@@ -78,7 +78,7 @@ TEST_CASE("put waits while the buffer is full: the producer never gets ahead by 
     REQUIRE(filled->wait_for(patience));
     course_test::give_wrong_code_a_chance();  // a put() that does not wait overfills the buffer now
     CHECK_MESSAGE(buffer->size() <= capacity, "the buffer holds " << buffer->size() << " items, its capacity is "
-                                                                  << capacity << ": put() must wait while it is full");
+                                                                  << capacity << ": put() must wait for room");
     CHECK(puts_done->load() == static_cast<int>(capacity));
     for (int i = 0; i < items; ++i) {
         const std::optional<int> item = buffer->try_get_for(patience);

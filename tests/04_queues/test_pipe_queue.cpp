@@ -1,4 +1,4 @@
-// test_pipe_queue.cpp: tests for PipeQueue, a queue between processes over a pipe (multiprocessing.Queue).
+// test_pipe_queue.cpp: tests for PipeQueue, the mirror of multiprocessing.Queue over a pipe.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>

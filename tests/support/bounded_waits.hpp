@@ -1,4 +1,4 @@
-// bounded_waits.hpp: waits with a limit for the queue-chapter tests, so a lost wake-up fails with a message instead of hanging.
+// bounded_waits.hpp: waits with a limit, so a lost wake-up fails a test instead of hanging it.
 #pragma once
 
 #include <dirent.h>
@@ -181,6 +181,18 @@ inline std::size_t running_thread_count() {
     }
     closedir(dir);
     return count;
+}
+
+/// True when the process is back to `expected` threads within `limit`. A joined thread can
+/// stay listed in /proc for a moment after join() returned (the kernel wakes the joiner
+/// before it removes the thread), so this looks again until the limit instead of once.
+inline bool thread_count_returns_to(std::size_t expected, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (running_thread_count() != expected) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(1ms);
+    }
+    return true;
 }
 
 }  // namespace course_test

@@ -1,4 +1,4 @@
-// worker_crew.hpp: the articles' worker pool done right: N threads fed by a queue, results in submission order.
+// worker_crew.hpp: the articles' worker pool done right: threads fed by a queue, results in order.
 #pragma once
 
 #include <algorithm>
@@ -43,7 +43,9 @@ namespace course {
 ///
 /// \code
 /// std::vector<std::string> urls = {...};
-/// auto sizes = course::run_in_order(urls, 5, [](const std::string& url) { return download(url).size(); });
+/// auto sizes = course::run_in_order(urls, 5, [](const std::string& url) {
+///     return download(url).size();
+/// });
 /// // sizes[i] belongs to urls[i], whichever download finished first
 /// \endcode
 template <typename Job, typename Fn>

@@ -1,4 +1,4 @@
-// bounded_buffer.hpp: a queue with a capacity, whose put() blocks while it is full: back-pressure, and waits with a timeout.
+// bounded_buffer.hpp: Queue(maxsize): put() blocks while full (back-pressure); timed put and get.
 #pragma once
 
 #include <chrono>
@@ -35,7 +35,7 @@ public:
     /// \brief An empty buffer that holds at most `capacity` items.
     /// \throws std::invalid_argument when `capacity` is 0 (nothing could ever be put).
     explicit BoundedBuffer(std::size_t capacity) : capacity_(capacity) {
-        if (capacity == 0) throw std::invalid_argument("BoundedBuffer: capacity must be at least 1");
+        if (capacity == 0) throw std::invalid_argument("BoundedBuffer: capacity must be 1 or more");
     }
     BoundedBuffer(const BoundedBuffer&) = delete;
     BoundedBuffer& operator=(const BoundedBuffer&) = delete;
@@ -62,7 +62,8 @@ public:
     /// is then dropped).
     bool try_put_for(T item, std::chrono::milliseconds timeout) {
         std::unique_lock lock(mutex_);
-        if (!not_full_.wait_for(lock, timeout, [this] { return items_.size() < capacity_; })) return false;
+        if (!not_full_.wait_for(lock, timeout, [this] { return items_.size() < capacity_; }))
+            return false;
         push_back_and_notify(std::move(item), lock);
         return true;
     }
@@ -72,7 +73,8 @@ public:
     /// \returns the item, or std::nullopt when the buffer stayed empty.
     std::optional<T> try_get_for(std::chrono::milliseconds timeout) {
         std::unique_lock lock(mutex_);
-        if (!not_empty_.wait_for(lock, timeout, [this] { return !items_.empty(); })) return std::nullopt;
+        if (!not_empty_.wait_for(lock, timeout, [this] { return !items_.empty(); }))
+            return std::nullopt;
         return pop_front_and_notify(lock);
     }
 

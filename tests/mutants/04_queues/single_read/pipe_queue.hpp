@@ -1,4 +1,4 @@
-// pipe_queue.hpp: a queue between processes over a pipe, the mirror of multiprocessing.Queue: length-prefixed messages.
+// pipe_queue.hpp: multiprocessing.Queue in C++: length-prefixed messages over a pipe.
 #pragma once
 
 #include <fcntl.h>
@@ -57,7 +57,8 @@ public:
     /// \throws std::system_error when the pipe cannot be made (too many open files).
     PipeQueue() {
         int ends[2];
-        if (::pipe2(ends, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+        if (::pipe2(ends, O_CLOEXEC) != 0)
+            throw std::system_error(errno, std::generic_category(), "pipe2");
         read_fd_ = ends[0];
         write_fd_ = ends[1];
     }
@@ -110,7 +111,8 @@ public:
         char header[sizeof length];
         const std::size_t got = read_up_to(header, sizeof header);
         if (got == 0) return std::nullopt;  // a clean end: between frames
-        if (got < sizeof header) throw std::runtime_error("PipeQueue::get: the pipe ended inside a frame's length");
+        if (got < sizeof header)
+            throw std::runtime_error("PipeQueue::get: the pipe ended inside a frame's length");
         std::memcpy(&length, header, sizeof length);
         std::string message(length, '\0');
         // One read() for the whole message: it was sent whole, so it arrives whole.

@@ -1,4 +1,4 @@
-// pipe_queue.hpp: a queue between processes over a pipe, the mirror of multiprocessing.Queue: length-prefixed messages.
+// pipe_queue.hpp: multiprocessing.Queue in C++: length-prefixed messages over a pipe.
 #pragma once
 
 #include <fcntl.h>
@@ -57,7 +57,8 @@ public:
     /// \throws std::system_error when the pipe cannot be made (too many open files).
     PipeQueue() {
         int ends[2];
-        if (::pipe2(ends, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe2");
+        if (::pipe2(ends, O_CLOEXEC) != 0)
+            throw std::system_error(errno, std::generic_category(), "pipe2");
         read_fd_ = ends[0];
         write_fd_ = ends[1];
     }
