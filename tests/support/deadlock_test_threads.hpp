@@ -53,7 +53,17 @@ public:
         std::unique_lock lock(mutex_);
         ++arrived_;
         changed_.notify_all();
-        return changed_.wait_for(lock, bound, [&] { return arrived_ >= parties_; });
+        changed_.wait_for(lock, bound, [&] { return arrived_ >= parties_ || abandoned_; });
+        return arrived_ >= parties_;
+    }
+
+    /// Gives up the meeting: everybody waiting, or arriving later, returns false at once.
+    /// For a thread that leaves early (an exception), so that the others need not wait out
+    /// the bound.
+    void abandon() {
+        std::lock_guard lock(mutex_);
+        abandoned_ = true;
+        changed_.notify_all();
     }
 
 private:
@@ -61,6 +71,7 @@ private:
     std::condition_variable changed_;
     const int parties_;
     int arrived_ = 0;
+    bool abandoned_ = false;
 };
 
 }  // namespace course_test
