@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "deadlock_test_printing.hpp"
 #include "deadlock_test_threads.hpp"
 #include "hierarchical_mutex.hpp"
 

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "deadlock_test_printing.hpp"
 #include "deadlock_test_threads.hpp"
 #include "philosophers.hpp"
 
