@@ -74,6 +74,9 @@ public:
     ///          when the hierarchy forbids it to this thread (no exception: a mutex we may not
     ///          take is one we cannot take now). Because of that, `std::scoped_lock(a, b)`
     ///          of two hierarchical mutexes finds the allowed order whichever way you name them.
+    ///          With three or more, lock them one by one from the highest level down: the
+    ///          standard's algorithm only tries rotations of the order you name, and may
+    ///          retry forever.
     bool try_lock() {
         if (!allowed()) return false;
         std::unique_lock guard(mutex_, std::try_to_lock);

@@ -60,9 +60,7 @@ inline std::vector<int> dine(int philosophers, int meals, const DinnerObserver& 
     std::vector<int> eaten(n, 0);  // each philosopher writes its own element only
 
     const auto philosopher = [&](int p) {
-        // A global order on the forks: everyone takes the lower-numbered one first. Then
-        // nobody ever holds a higher fork while waiting for a lower one, so the waits cannot
-        // close a circle (philosopher n-1 reaches for fork 0 before fork n-1).
+        // Left fork first, then the right one.
         const int left = p;
         const int right = (p + 1) % philosophers;
         const int first = left;
