@@ -66,7 +66,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // A part that throws while it is being formatted.
 struct Exploding {
-    friend std::ostream& operator<<(std::ostream& out, const Exploding&) {
+    [[maybe_unused]] friend std::ostream& operator<<(std::ostream& out, const Exploding&) {
         throw std::runtime_error("this part cannot be formatted");
         return out;
     }
@@ -80,7 +80,7 @@ struct SlowPart {
     Signal* open;
     bool* waited_in_vain;
 
-    friend std::ostream& operator<<(std::ostream& out, const SlowPart& part) {
+    [[maybe_unused]] friend std::ostream& operator<<(std::ostream& out, const SlowPart& part) {
         part.entered->raise();
         if (!part.open->wait_for(5s)) *part.waited_in_vain = true;
         return out << "[slow part]";
