@@ -74,6 +74,7 @@ public:
 
     /// \brief Calls `visitor(value)` with the cached value for `key`, in place and under
     /// the shared lock (many visitors run at once); computes nothing.
+    /// \param key the key to look up.
     /// \param visitor called as `visitor(const Value&)`; it must not call back into the
     ///        cache's writers (`get()` of a missing key, `invalidate()`), which would wait
     ///        for the lock that this call holds.

@@ -5,6 +5,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "test_run.hpp"
@@ -36,9 +39,20 @@ std::string first_line(const std::string& path) {
     return line;
 }
 
+/// A missing test binary proves nothing: a mutant that does not build would otherwise
+/// count as caught. Throws so that the check fails with the reason.
+void require_binaries(const std::vector<std::string>& binaries) {
+    for (const auto& binary : binaries) {
+        if (!fs::is_regular_file(binary)) {
+            throw std::runtime_error("no test binary " + binary + " (was it built?)");
+        }
+    }
+}
+
 /// A stub passes the check when every one of its test cases fails, and fails by reporting
 /// (an exception or a wrong value), not by hanging or crashing.
 int check_stub(const SelftestArgs& args) {
+    require_binaries(args.binaries);
     const fs::path binary = args.binaries.at(0);
     const RunOptions options = options_for(args.time_limit, false);
     const Listing listing = list_cases(binary, options);
@@ -90,6 +104,7 @@ bool caught(const fs::path& binary, const RunOptions& options, const char* pass_
 /// race that happens to give the right answer, under ThreadSanitizer.
 int check_mutant(const SelftestArgs& args) {
     if (args.binaries.size() != 2) throw CLI::ValidationError("mutant", "needs the plain and the tsan binary");
+    require_binaries(args.binaries);
     std::cout << "mutant: " << first_line(args.mistake_file) << '\n';
     if (caught(args.binaries[0], options_for(args.time_limit, false), "plain") ||
         caught(args.binaries[1], options_for(args.time_limit * 4, true), "ThreadSanitizer")) {
