@@ -195,12 +195,13 @@ function(course_add_exercise number name)
     message(FATAL_ERROR "The self-check needs tests/mutants/, which only the course's own repository has "
                         "(a student kit leaves it out).")
   endif()
-  # Each mutant holds replacement files for this exercise; the others belong to other exercises.
+  # Each mutant holds a diff against the solution of one of this exercise's files
+  # (<file>.diff); mutants with diffs of other files belong to other exercises.
   file(GLOB mutant_dirs LIST_DIRECTORIES true "${PROJECT_SOURCE_DIR}/tests/mutants/${dir}/*")
   set(mutant_count 0)
   foreach(mutant_dir IN LISTS mutant_dirs)
     foreach(file IN LISTS files)
-      if(EXISTS "${mutant_dir}/${file}")
+      if(EXISTS "${mutant_dir}/${file}.diff")
         course_add_mutant(${number} ${name} "${mutant_dir}")
         math(EXPR mutant_count "${mutant_count} + 1")
         break()
@@ -213,17 +214,43 @@ function(course_add_exercise number name)
 endfunction()
 
 # course_add_mutant(<NN> <exercise> <mutant-dir>)
-# A known-wrong version of an exercise: its files first on the include path, the solution's
-# for the rest. The check passes when the exercise's tests reject it, in a plain run or
-# under ThreadSanitizer (a race that passes by luck), or by timing out (a deadlock).
+# A known-wrong version of an exercise: the solution with one mistake, kept as a diff
+# (<file>.diff) so that the mistake is all a reader sees and the mutant follows every later
+# change to the solution. The diffs are applied at configure time, with no fuzz: a diff
+# that no longer fits the solution stops the configuration, to be made again with
+#   diff -u --label solutions/NN_topic/FILE --label tests/mutants/NN_topic/MUTANT/FILE \
+#     solutions/NN_topic/FILE edited-copy-of-FILE > tests/mutants/NN_topic/MUTANT/FILE.diff
+# The mutated files come first on the include path, the solution's for the rest. The check
+# passes when the exercise's tests reject it, in a plain run or under ThreadSanitizer (a
+# race that passes by luck), or by timing out (a deadlock).
 function(course_add_mutant number name mutant_dir)
   get_filename_component(mutant "${mutant_dir}" NAME)
   if(NOT EXISTS "${mutant_dir}/mistake.txt")
     message(FATAL_ERROR "${mutant_dir} has no mistake.txt (one line: the mistake it models)")
   endif()
+  find_program(COURSE_PATCH patch DOC "patch, which applies the mutants' diffs (self-check only)")
+  if(NOT COURSE_PATCH)
+    message(FATAL_ERROR "The self-check needs the 'patch' program to make its mutants (apt-get install patch).")
+  endif()
   set(dir ${COURSE_CHAPTER_${number}_DIR})
+  set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${dir}")
+  set(mutated_dir "${PROJECT_BINARY_DIR}/mutants/${dir}/${mutant}")
+  file(REMOVE_RECURSE "${mutated_dir}")
+  file(MAKE_DIRECTORY "${mutated_dir}")
+  file(GLOB diffs "${mutant_dir}/*.diff")
+  foreach(diff IN LISTS diffs)
+    get_filename_component(file "${diff}" NAME_WLE)
+    execute_process(COMMAND "${COURSE_PATCH}" --silent --fuzz=0 --no-backup-if-mismatch --reject-file=-
+                            --output=${mutated_dir}/${file} "${solution_dir}/${file}" "${diff}"
+                    RESULT_VARIABLE failed OUTPUT_VARIABLE why ERROR_VARIABLE why)
+    if(failed)
+      message(FATAL_ERROR "${diff} no longer applies to solutions/${dir}/${file}:\n${why}")
+    endif()
+    set_property(DIRECTORY "${PROJECT_SOURCE_DIR}" APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+                 "${diff}" "${solution_dir}/${file}")
+  endforeach()
   set(test_source "${PROJECT_SOURCE_DIR}/tests/${dir}/test_${name}.cpp")
-  set(includes "${mutant_dir}" "${PROJECT_SOURCE_DIR}/solutions/${dir}")
+  set(includes "${mutated_dir}" "${solution_dir}")
   set(id ${number}.${name}.${mutant})
   course_add_test_binary(mutant.${id} STUDENT SOURCES "${test_source}" INCLUDES ${includes})
   course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread SOURCES "${test_source}"

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -254,8 +255,10 @@ TEST_CASE("a data race that passes by luck is graded as a race, not a pass") {
     fs::remove_all(dir);
     fs::create_directories(dir);
     fs::copy(source / "solutions", dir, fs::copy_options::recursive);
-    fs::copy_file(source / "tests" / "mutants" / "02_threads" / "plain_bool_stop_flag" / "stoppable_workers.hpp",
-                  dir / "02_threads" / "stoppable_workers.hpp", fs::copy_options::overwrite_existing);
+    const fs::path target = dir / "02_threads" / "stoppable_workers.hpp";
+    const fs::path diff = source / "tests" / "mutants" / "02_threads" / "plain_bool_stop_flag" / "stoppable_workers.hpp.diff";
+    const std::string apply = "patch --silent --fuzz=0 --no-backup-if-mismatch '" + target.string() + "' '" + diff.string() + "'";
+    REQUIRE(std::system(apply.c_str()) == 0);
     const auto report = grade(dir, {"02/stoppable_workers", "01/workers"}, true);
     const auto& racy = exercise(report, "02/stoppable_workers");
     CHECK(racy.status == Status::race);
