@@ -302,7 +302,7 @@ void print_table(const std::vector<Row>& rows) {
         const auto [low, high] = std::minmax_element(row.seconds.begin(), row.seconds.end());
         char spread[64];
         std::snprintf(spread, sizeof spread, "%.2f..%.2f", *low * 1e3, *high * 1e3);
-        std::string ratio = "(reference)";
+        std::string ratio = row.reference.empty() ? "(reference)" : "- (no reference figure)";
         if (const Row* reference = find(rows, row.reference)) {
             char text[96];
             std::snprintf(text, sizeof text, "%.1f x %s", row.rate() / reference->rate(), reference->name.c_str());
