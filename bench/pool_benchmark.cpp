@@ -313,6 +313,13 @@ void print_table(const std::vector<Row>& rows) {
     }
 }
 
+// The 1-minute load average: how many threads wanted a core, on average, besides ours.
+// Above the core count, every figure here is slowed by other programs.
+double load_average() {
+    double load[1] = {-1};
+    return ::getloadavg(load, 1) == 1 ? load[0] : -1;
+}
+
 // A target line ends in PASS or MISS; neither changes the exit status.
 const char* verdict(double value, double target) { return value >= target ? "PASS" : "MISS"; }
 
@@ -360,6 +367,7 @@ int main(int argc, char** argv) {
                 compiler().c_str(), COURSE_BENCH_BUILD_TYPE, *COURSE_BENCH_SANITIZER ? "; sanitizer: " : "",
                 COURSE_BENCH_SANITIZER);
 
+    const double load_before = load_average();
     std::string python_note = "not found, skipped";
     bool python = options.python && on_path("python3") && ::access(COURSE_BENCH_PYTHON_SCRIPT, R_OK) == 0;
     if (!options.python) python_note = "skipped (--no-python)";
@@ -421,7 +429,9 @@ int main(int argc, char** argv) {
     threads.shutdown();
     processes.shutdown();
 
-    std::printf("Python: %s\n\n", python_note.c_str());
+    std::printf("Python: %s\n", python_note.c_str());
+    std::printf("load average (1 minute): %.2f before, %.2f after, on %u cores%s\n\n", load_before, load_average(),
+                cores, load_before > cores ? ": a busy machine, so lower figures than when idle" : "");
     print_table(rows);
     std::printf("\n");
 
