@@ -368,9 +368,9 @@ int main(int argc, char** argv) {
                 COURSE_BENCH_SANITIZER);
 
     const double load_before = load_average();
-    std::string python_note = "not found, skipped";
+    std::string python_note = "python3 not found on PATH, skipped";
     bool python = options.python && on_path("python3") && ::access(COURSE_BENCH_PYTHON_SCRIPT, R_OK) == 0;
-    if (!options.python) python_note = "skipped (--no-python)";
+    if (!options.python) python_note = "skipped: --no-python";
     else if (on_path("python3") && !python) python_note = "script " COURSE_BENCH_PYTHON_SCRIPT " not found, skipped";
 
     // The process pool first, while this program has a single thread: its workers are
