@@ -386,11 +386,13 @@ int main(int argc, char** argv) {
     pool_future_per_task(threads, row("course ThreadPool, future per task").tasks / 10);
     process_pipelined(processes, 1000);
 
+    // Progress goes to a terminal only, and to stderr: the output stays a clean report.
+    const bool progress = ::isatty(STDERR_FILENO) != 0;
     // Rounds: each round runs every workload once. On a shared machine the load changes
     // from second to second; interleaving spreads it over all workloads alike, so that
     // the ratios compare figures taken under the same conditions.
     for (int round = 0; round < options.repeat; ++round) {
-        std::fprintf(stderr, "\rround %d of %d...", round + 1, options.repeat);  // progress, not output
+        if (progress) std::fprintf(stderr, "\rround %d of %d...", round + 1, options.repeat);
         Row* r = &row("course ThreadPool, future per task");
         r->seconds.push_back(pool_future_per_task(threads, r->tasks));
         r = &row("course ThreadPool, batches of 1000 (future each)");
@@ -425,7 +427,7 @@ int main(int argc, char** argv) {
             if (values->count("start_method")) python_note += ", start method " + values->at("start_method");
         }
     }
-    std::fprintf(stderr, "\r%30s\r", "");
+    if (progress) std::fprintf(stderr, "\r%30s\r", "");
     threads.shutdown();
     processes.shutdown();
 
