@@ -376,9 +376,8 @@ int main(int argc, char** argv) {
     // The process pool first, while this program has a single thread: its workers are
     // forked, and a child forked from a threaded process may inherit a lock held by a
     // thread that does not exist in the child (chapter 01).
-    // And with stdout flushed: a child gets a copy of our unwritten output, and would
-    // print the banner a second time if anything in it flushed (under ThreadSanitizer,
-    // its _exit does).
+    // And with stdout flushed: a child gets a copy of our unwritten output and prints the
+    // banner a second time if anything in it flushes (we saw it under ThreadSanitizer).
     std::fflush(stdout);
     course::ProcessPool processes(cores, tiny_task_as_text);
     course::ThreadPool threads;  // its default size: one worker per core
