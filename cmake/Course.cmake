@@ -87,6 +87,7 @@ function(course_add_example source)
   target_link_libraries(${target} PRIVATE Threads::Threads)
   course_target_warnings(${target})
   set_target_properties(${target} PROPERTIES OUTPUT_NAME "${stem}")
+  set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS ${target})
   if(arg_NOT_TESTED)
     return()
   endif()
@@ -181,6 +182,7 @@ function(course_add_exercise number name)
   set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${dir}")
   if(EXISTS "${solution_dir}")
     course_add_test_binary(solution.${id} SOURCES "${test_source}" INCLUDES "${solution_dir}")
+    set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS solution.${id})
     _course_add_test(solution.${id} "solution;ch${number};${name}" ${limit} solution.${id})
   endif()
 
@@ -188,6 +190,7 @@ function(course_add_exercise number name)
     return()
   endif()
   # The untouched stub must fail every test case, quickly.
+  set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS exercise.${id})
   math(EXPR budget "${limit} * 10 + 30")
   _course_add_test(stub.${id} "stub;ch${number};${name}" ${budget}
                    course-tool selftest stub --time-limit ${limit} $<TARGET_FILE:exercise.${id}>)
@@ -255,10 +258,33 @@ function(course_add_mutant number name mutant_dir)
   course_add_test_binary(mutant.${id} STUDENT SOURCES "${test_source}" INCLUDES ${includes})
   course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread SOURCES "${test_source}"
                          INCLUDES ${includes})
+  set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS mutant.${id} mutant.${id}.tsan)
   math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
   math(EXPR budget "${limit} * (1 + ${COURSE_TSAN_TIME_FACTOR}) + 30")
   _course_add_test(mutant.${id} "mutant;ch${number};${name}" ${budget}
                    course-tool selftest mutant --time-limit ${limit}
                    --mistake "${mutant_dir}/mistake.txt"
                    $<TARGET_FILE:mutant.${id}> $<TARGET_FILE:mutant.${id}.tsan>)
+endfunction()
+
+# course_add_aggregate_targets(): called once, after every chapter and test, it adds
+#   course_checked    the example programs and the solutions' tests: what the sanitizer
+#                     presets build and run (a student's exercise binaries are not needed);
+#   course_selfcheck  with COURSE_SELFCHECK, the stub and mutant binaries, the course tool
+#                     that judges them and the grading suite: what the selfcheck preset adds
+#                     to a dev build.
+function(course_add_aggregate_targets)
+  get_property(checked GLOBAL PROPERTY COURSE_CHECKED_TARGETS)
+  add_custom_target(course_checked)
+  add_dependencies(course_checked ${checked})
+  if(COURSE_SELFCHECK)
+    get_property(selfcheck GLOBAL PROPERTY COURSE_SELFCHECK_TARGETS)
+    add_custom_target(course_selfcheck)
+    add_dependencies(course_selfcheck ${selfcheck})
+    foreach(tool IN ITEMS course-tool grading.tests)
+      if(TARGET ${tool})
+        add_dependencies(course_selfcheck ${tool})
+      endif()
+    endforeach()
+  endif()
 endfunction()
