@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "parallel_sum.hpp"
-#include "thread_rendezvous.hpp"
+#include "bounded_sync.hpp"
 
 using course::parallel_sum;
 using course::run_in_slices;
@@ -57,7 +57,7 @@ TEST_CASE("the slices run on threads of their own, all at the same time") {
     std::set<std::thread::id> ids;
     std::atomic<int> met{0};
     const std::size_t used = run_in_slices(30, threads, [&](std::size_t, std::size_t, std::size_t) {
-        if (meeting.arrive_and_wait()) met.fetch_add(1);
+        if (meeting.arrive_and_wait_for(course_test::patience)) met.fetch_add(1);
         std::lock_guard lock(mutex);
         ids.insert(std::this_thread::get_id());
     });
