@@ -64,7 +64,7 @@ public:
 private:
     void run(std::size_t expected) {
         std::unique_lock lock(mutex_);
-        all_arrived_ = changed_.wait_for(lock, course_test::patience,
+        all_arrived_ = changed_.wait_for(lock, course_test::pool_patience,
                                          [&] { return submitted_ >= expected || stopping_; }) &&
                        submitted_ >= expected;
         std::deque<std::packaged_task<void()>> batch;
@@ -136,7 +136,7 @@ TEST_CASE("the calls run at the same time on an executor with enough threads") {
     ThreadPerTask executor;
     Rendezvous all_running(inputs.size());
     const std::vector<bool> met =
-        course::map(executor, [&all_running](int) { return all_running.arrive_and_wait(); }, inputs);
+        course::map(executor, [&all_running](int) { return all_running.arrive_and_wait_for(course_test::pool_patience); }, inputs);
     CHECK(met == std::vector<bool>(inputs.size(), true));
 }
 
