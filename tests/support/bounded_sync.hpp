@@ -1,4 +1,4 @@
-// bounded_sync.hpp: the tests' one set of thread-meeting helpers, every wait bounded so wrong code fails instead of hanging.
+// bounded_sync.hpp: the tests' meeting points, gates and run_together; bounded, so wrong code fails, not hangs.
 #pragma once
 
 #include <chrono>

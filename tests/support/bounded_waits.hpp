@@ -1,4 +1,4 @@
-// bounded_waits.hpp: the queue-chapter waits with a limit (crews, calls, fds, thread counts), so a lost wake-up fails instead of hanging.
+// bounded_waits.hpp: the queue chapter's bounded waits (crews, calls, fds, thread counts): fail, never hang.
 #pragma once
 
 #include <dirent.h>
