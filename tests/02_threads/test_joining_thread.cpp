@@ -10,10 +10,11 @@
 #include <thread>
 #include <type_traits>
 
+#include "bounded_sync.hpp"
 #include "joining_thread.hpp"
-#include "thread_rendezvous.hpp"
 
 using course::JoiningThread;
+using course_test::patience;
 using namespace std::chrono_literals;
 
 // A thread has one owner: copying must not compile; moving must not throw.
@@ -67,7 +68,7 @@ TEST_CASE("arguments are copied into the thread when it starts, as std::thread d
     std::string seen;
     JoiningThread worker(
         [&changed, &seen](const std::string& copy) {
-            changed.wait_for();
+            changed.wait_for(patience);
             seen = copy;
         },
         text);
@@ -88,13 +89,13 @@ TEST_CASE("the destructor waits until the thread has finished") {
     const auto work = std::make_shared<SlowWork>();
     {
         JoiningThread worker(slow_work(work));
-        REQUIRE(work->started.wait_for());
+        REQUIRE(work->started.wait_for(patience));
     }
     INFO("the destructor returned before the thread finished: did it detach instead of joining?");
     CHECK(work->finished);
     // A thread wrongly left running finishes before the test ends, so that ThreadSanitizer
     // also sees its write to `finished`, which races with the read above.
-    work->ended.wait_for();
+    work->ended.wait_for(patience);
 }
 
 TEST_CASE("join() waits for the thread and leaves the object empty") {
@@ -117,7 +118,7 @@ TEST_CASE("a default-constructed JoiningThread owns no thread") {
 
 TEST_CASE("moving hands the thread over and leaves the source empty") {
     course_test::Gate go;
-    JoiningThread first([&go] { go.wait_for(); });
+    JoiningThread first([&go] { go.wait_for(patience); });
     const std::thread::id id = first.get_id();
     JoiningThread second(std::move(first));
     CHECK_FALSE(first.joinable());  // NOLINT(bugprone-use-after-move): checking the moved-from state
@@ -131,7 +132,7 @@ TEST_CASE("moving hands the thread over and leaves the source empty") {
 TEST_CASE("move assignment joins the thread it replaces before taking the new one") {
     const auto work = std::make_shared<SlowWork>();
     JoiningThread worker(slow_work(work));
-    REQUIRE(work->started.wait_for());
+    REQUIRE(work->started.wait_for(patience));
     int second_ran = 0;
     JoiningThread next([&second_ran] { second_ran = 1; });
     const std::thread::id next_id = next.get_id();
@@ -142,7 +143,7 @@ TEST_CASE("move assignment joins the thread it replaces before taking the new on
     CHECK_FALSE(next.joinable());  // NOLINT(bugprone-use-after-move)
     worker.join();
     CHECK(second_ran == 1);
-    work->ended.wait_for();
+    work->ended.wait_for(patience);
 }
 
 TEST_CASE("move assignment into an empty JoiningThread takes the thread") {
@@ -158,7 +159,7 @@ TEST_CASE("move assignment into an empty JoiningThread takes the thread") {
 
 TEST_CASE("moving a JoiningThread into itself keeps its thread") {
     course_test::Gate go;
-    JoiningThread worker([&go] { go.wait_for(); });
+    JoiningThread worker([&go] { go.wait_for(patience); });
     const std::thread::id id = worker.get_id();
     JoiningThread& same = worker;
     worker = std::move(same);  // must neither join (the thread waits for us) nor drop it

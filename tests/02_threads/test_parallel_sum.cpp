@@ -12,12 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include "bounded_sync.hpp"
 #include "parallel_sum.hpp"
-#include "thread_rendezvous.hpp"
 
 using course::parallel_sum;
 using course::run_in_slices;
 using course::slice_count;
+using course_test::patience;
 
 namespace {
 
@@ -57,7 +58,7 @@ TEST_CASE("the slices run on threads of their own, all at the same time") {
     std::set<std::thread::id> ids;
     std::atomic<int> met{0};
     const std::size_t used = run_in_slices(30, threads, [&](std::size_t, std::size_t, std::size_t) {
-        if (meeting.arrive_and_wait()) met.fetch_add(1);
+        if (meeting.arrive_and_wait_for(patience)) met.fetch_add(1);
         std::lock_guard lock(mutex);
         ids.insert(std::this_thread::get_id());
     });

@@ -12,10 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include "bounded_sync.hpp"
 #include "stoppable_workers.hpp"
-#include "thread_rendezvous.hpp"
 
 using course::WorkerCrew;
+using course_test::patience;
 using namespace std::chrono_literals;
 
 namespace {
@@ -35,11 +36,11 @@ TEST_CASE("every worker runs on a thread of its own, all at the same time") {
     WorkerCrew crew(workers, [&](std::stop_token, std::size_t worker) {
         if (ids.at(worker) == std::thread::id()) {
             ids.at(worker) = std::this_thread::get_id();
-            met.at(worker) = meeting.arrive_and_wait();
+            met.at(worker) = meeting.arrive_and_wait_for(patience);
         }
         a_little_work();
     });
-    const bool all_met = meeting.arrive_and_wait();
+    const bool all_met = meeting.arrive_and_wait_for(patience);
     crew.request_stop();
     crew.join();
     INFO("the workers did not all run at the same time");
@@ -62,7 +63,7 @@ TEST_CASE("a step waiting on its stop token is woken by request_stop()") {
         std::mutex mutex;
         std::condition_variable_any never_notified;
         std::unique_lock lock(mutex);
-        all_waiting.arrive_and_wait();
+        all_waiting.arrive_and_wait_for(patience);
         // Nothing ever notifies: only a stop request (or, on a wrong token, the bound) ends the wait.
         never_notified.wait_for(lock, stop, 5s, [] { return false; });
         if (stop.stop_requested()) {
@@ -71,7 +72,7 @@ TEST_CASE("a step waiting on its stop token is woken by request_stop()") {
             gave_up.fetch_add(1);
         }
     });
-    REQUIRE(all_waiting.arrive_and_wait());
+    REQUIRE(all_waiting.arrive_and_wait_for(patience));
     crew.request_stop();
     const std::vector<std::size_t> steps = crew.join();
     INFO("the step's stop token did not report the stop: is it the crew's token?");
@@ -85,10 +86,11 @@ TEST_CASE("request_stop() ends every worker, and join() counts each one's steps"
     course_test::Rendezvous busy(workers + 1);
     std::array<std::atomic<std::size_t>, workers> calls{};
     WorkerCrew crew(workers, [&](std::stop_token, std::size_t worker) {
-        if (calls.at(worker).fetch_add(1) == 2) busy.arrive_and_wait();  // on its third step
+        if (calls.at(worker).fetch_add(1) == 2)
+            busy.arrive_and_wait_for(patience);  // on its third step
         a_little_work();
     });
-    REQUIRE(busy.arrive_and_wait());
+    REQUIRE(busy.arrive_and_wait_for(patience));
     crew.request_stop();
     const std::vector<std::size_t> steps = crew.join();
     REQUIRE(steps.size() == workers);
@@ -109,11 +111,11 @@ TEST_CASE("the destructor stops the workers and waits for them") {
         WorkerCrew crew(2, [&](std::stop_token, std::size_t worker) {
             in_step.fetch_add(1);
             if (crew_gone.load()) stepped_after_destructor.store(true);
-            if (!first.at(worker).exchange(true)) started.arrive_and_wait();
+            if (!first.at(worker).exchange(true)) started.arrive_and_wait_for(patience);
             a_little_work();
             in_step.fetch_sub(1);
         });
-        REQUIRE(started.arrive_and_wait());
+        REQUIRE(started.arrive_and_wait_for(patience));
         // No request_stop(), no join(): leaving the scope must do both.
     }
     crew_gone.store(true);
@@ -128,7 +130,7 @@ TEST_CASE("a step can call request_stop() to end the whole crew") {
     course_test::Gate crew_ready;
     WorkerCrew crew(3, [&](std::stop_token, std::size_t worker) {
         if (worker == 0 && worker_0_steps.fetch_add(1) + 1 == 5) {
-            if (crew_ready.wait_for()) crew_pointer->request_stop();
+            if (crew_ready.wait_for(patience)) crew_pointer->request_stop();
         }
         a_little_work();
     });
@@ -152,9 +154,9 @@ TEST_CASE("a step that throws ends its worker, and join() rethrows it once all h
         if (thrown.wait_for(0ms) && worker_0_steps_after.fetch_add(1) + 1 == 3) others_went_on.open();
         a_little_work();
     });
-    REQUIRE(thrown.wait_for());
+    REQUIRE(thrown.wait_for(patience));
     INFO("worker 0 stopped when worker 1 failed");
-    CHECK(others_went_on.wait_for());
+    CHECK(others_went_on.wait_for(patience));
     crew.request_stop();
     CHECK_THROWS_WITH_AS(crew.join(), "worker 1 failed", std::runtime_error);
 }

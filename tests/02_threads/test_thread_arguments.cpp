@@ -12,12 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include "bounded_sync.hpp"
 #include "thread_arguments.hpp"
-#include "thread_rendezvous.hpp"
 
 using course::start_labelled_job;
 using course::tally_in_parallel;
 using course::WordTally;
+using course_test::patience;
 
 namespace {
 
@@ -28,7 +29,7 @@ struct MeetingTally {
     std::thread::id ran_on;
     void operator()(const std::string&) {
         ran_on = std::this_thread::get_id();
-        met = meeting->arrive_and_wait();
+        met = meeting->arrive_and_wait_for(patience);
     }
 };
 
@@ -116,7 +117,7 @@ TEST_CASE("the label reaches the job intact after start_labelled_job() has retur
     course_test::Gate go;
     std::string seen;
     std::jthread worker = start_job(7, [&go, &seen](const std::string& label) {
-        go.wait_for();  // read the label only once the function's frame is long gone
+        go.wait_for(patience);  // read the label only once the function's frame is long gone
         seen = std::string(label.data(), std::min<std::size_t>(label.size(), 64));
     });
     scribble_on_the_stack();
@@ -132,7 +133,7 @@ TEST_CASE("the job runs on its own thread, and start_labelled_job() does not wai
     std::thread::id ran_on;
     std::jthread worker = start_labelled_job(1, [&](const std::string&) {
         ran_on = std::this_thread::get_id();
-        go_came = go.wait_for();  // opened only once start_labelled_job() has returned
+        go_came = go.wait_for(patience);  // opened only once start_labelled_job() has returned
     });
     go.open();
     worker.join();

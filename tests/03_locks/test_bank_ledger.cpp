@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bank_ledger.hpp"
-#include "lock_checks.hpp"
+#include "bounded_sync.hpp"
 
 using course::Ledger;
 using course_test::run_together;

@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "line_printer.hpp"
-#include "lock_checks.hpp"
+#include "bounded_sync.hpp"
 
 using namespace std::chrono_literals;
 using course::LinePrinter;
 using course_test::run_together;
-using course_test::Signal;
+using course_test::Gate;
 
 namespace {
 
@@ -76,12 +76,12 @@ struct Exploding {
 // waits (at most a few seconds) for `open`. The test opens it once another thread has
 // printed a whole line in the meantime.
 struct SlowPart {
-    Signal* entered;
-    Signal* open;
+    Gate* entered;
+    Gate* open;
     bool* waited_in_vain;
 
     [[maybe_unused]] friend std::ostream& operator<<(std::ostream& out, const SlowPart& part) {
-        part.entered->raise();
+        part.entered->open();
         if (!part.open->wait_for(5s)) *part.waited_in_vain = true;
         return out << "[slow part]";
     }
@@ -99,22 +99,22 @@ OvertakeResult print_while_another_line_is_formatted() {
     SlowRecordingBuffer buffer;
     std::ostream sink(&buffer);
     LinePrinter printer(sink);
-    Signal entered;
-    Signal open;
+    Gate entered;
+    Gate open;
     OvertakeResult result;
-    // Raised on every way out as well, so that a print() that throws fails the test at once
+    // Opened on every way out as well, so that a print() that throws fails the test at once
     // instead of leaving the other thread waiting.
-    struct RaiseOnExit {
-        Signal& signal;
-        ~RaiseOnExit() { signal.raise(); }
+    struct OpenOnExit {
+        Gate& gate;
+        ~OpenOnExit() { gate.open(); }
     };
     run_together(2, [&](int t) {
         if (t == 0) {
-            const RaiseOnExit done{entered};
+            const OpenOnExit done{entered};
             printer.print("first: begins, ", SlowPart{&entered, &open, &result.waited_in_vain}, ", ends");
             return;
         }
-        const RaiseOnExit done{open};
+        const OpenOnExit done{open};
         entered.wait_for(5s);
         printer.print("second: whole");
         result.second_thread_printed = true;

@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "lock_checks.hpp"
+#include "bounded_sync.hpp"
 #include "read_mostly_cache.hpp"
 
 using namespace std::chrono_literals;
 using course::ReadMostlyCache;
-using course_test::Meeting;
+using course_test::Rendezvous;
 using course_test::run_together;
 
 namespace {
@@ -52,7 +52,7 @@ ReadMostlyCache<int, long>::Compute counting(CountingSquare& square) {
 // While `copy_meeting` is set, copying a Handshake makes the copying thread wait for the
 // other copying threads (at most a few seconds). get() copies the cached value under the
 // shared lock, so readers only meet if they hold it at the same time.
-std::atomic<Meeting*> copy_meeting{nullptr};
+std::atomic<Rendezvous*> copy_meeting{nullptr};
 std::atomic<int> copies_that_met_nobody{0};
 
 struct Handshake {
@@ -64,7 +64,7 @@ struct Handshake {
     Handshake& operator=(Handshake&&) = default;
     Handshake& operator=(const Handshake&) = default;
     Handshake(const Handshake& other) : number(other.number) {
-        if (Meeting* meeting = copy_meeting.load(); meeting != nullptr) {
+        if (Rendezvous* meeting = copy_meeting.load(); meeting != nullptr) {
             if (!meeting->arrive_and_wait_for(5s)) copies_that_met_nobody.fetch_add(1);
         }
     }
@@ -74,14 +74,14 @@ struct Handshake {
 // A key whose first comparison in a thread, while `meet_on_next_compare` is set for that
 // thread, waits (at most a few seconds) until all the threads of the meeting are comparing
 // keys too. After one wait in vain it gives up meeting, so that a wrong cache fails fast.
-thread_local Meeting* meet_on_next_compare = nullptr;
+thread_local Rendezvous* meet_on_next_compare = nullptr;
 std::atomic<int> lookups_met_nobody{0};
 
 struct MeetingKey {
     int value = 0;
 
     friend bool operator<(const MeetingKey& left, const MeetingKey& right) {
-        if (Meeting* meeting = meet_on_next_compare; meeting != nullptr) {
+        if (Rendezvous* meeting = meet_on_next_compare; meeting != nullptr) {
             meet_on_next_compare = nullptr;
             if (lookups_met_nobody.load() == 0 && !meeting->arrive_and_wait_for(5s)) {
                 lookups_met_nobody.fetch_add(1);
@@ -171,8 +171,8 @@ TEST_CASE("threads that miss the same key together compute it only once") {
     CountingSquare square;
     ReadMostlyCache<MeetingKey, long> cache([&](const MeetingKey& key) { return square(key.value); });
     cache.get(MeetingKey{-1});  // one key stored first, so that every lookup compares keys
-    std::vector<std::unique_ptr<Meeting>> meetings;
-    for (int round = 0; round < rounds; ++round) meetings.push_back(std::make_unique<Meeting>(threads));
+    std::vector<std::unique_ptr<Rendezvous>> meetings;
+    for (int round = 0; round < rounds; ++round) meetings.push_back(std::make_unique<Rendezvous>(threads));
     std::barrier next_round(threads);
     std::atomic<int> wrong_values{0};
     lookups_met_nobody.store(0);
@@ -203,7 +203,7 @@ TEST_CASE("readers visit a cached value at the same time") {
     CountingSquare square;
     ReadMostlyCache<int, long> cache(counting(square));
     cache.get(7);
-    Meeting inside(readers);
+    Rendezvous inside(readers);
     std::atomic<int> met_nobody{0};
     std::atomic<int> visited{0};
     run_together(readers, [&](int) {
@@ -224,7 +224,7 @@ TEST_CASE("readers get a cached value at the same time") {
     constexpr int readers = 3;
     ReadMostlyCache<int, Handshake> cache([](const int& key) { return Handshake(key * 10); });
     cache.get(1);  // cached before the meeting is set, so this copy meets nobody
-    Meeting inside(readers);
+    Rendezvous inside(readers);
     copies_that_met_nobody.store(0);
     copy_meeting.store(&inside);
     std::atomic<int> right_values{0};

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <vector>
 
-#include "lock_checks.hpp"
+#include "bounded_sync.hpp"
 #include "safe_counter.hpp"
 
 using course::SafeCounter;

@@ -14,9 +14,10 @@
 
 using course::BlockingQueue;
 using course::QueueClosed;
-using course_test::Countdown;
 using course_test::Crew;
+using course_test::Gate;
 using course_test::patience;
+using course_test::Rendezvous;
 
 // Threads in these tests share the queue through a shared_ptr: a thread stuck in a wrong
 // get() is left behind when the test gives up, and must not outlive what it uses.
@@ -43,10 +44,10 @@ TEST_CASE("try_get on an empty queue returns nothing, at once") {
 TEST_CASE("get waits for an item instead of returning empty-handed") {
     auto queue = std::make_shared<BlockingQueue<int>>();
     auto got = std::make_shared<std::optional<int>>();
-    auto consumer_started = std::make_shared<Countdown>(1);
+    auto consumer_started = std::make_shared<Gate>();
     Crew crew;
     crew.start([=] {
-        consumer_started->count_down();
+        consumer_started->open();
         *got = queue->get();  // nothing queued yet: must wait
     });
     REQUIRE(consumer_started->wait_for(patience));
@@ -123,8 +124,8 @@ TEST_CASE("try_get racing with put loses nothing") {
 
 TEST_CASE("join waits for task_done, not just for an empty queue") {
     auto queue = std::make_shared<BlockingQueue<int>>();
-    auto all_taken = std::make_shared<Countdown>(1);
-    auto may_finish = std::make_shared<Countdown>(1);
+    auto all_taken = std::make_shared<Gate>();
+    auto may_finish = std::make_shared<Gate>();
     auto finished = std::make_shared<std::atomic<int>>(0);
     for (int job = 0; job < 3; ++job) queue->put(job);
     Crew worker;
@@ -132,7 +133,7 @@ TEST_CASE("join waits for task_done, not just for an empty queue") {
         for (int job = 0; job < 3; ++job) {
             if (!queue->get()) throw std::runtime_error("get() returned nothing although jobs were queued");
         }
-        all_taken->count_down();  // the queue is empty now, but no job is done yet
+        all_taken->open();  // the queue is empty now, but no job is done yet
         if (!may_finish->wait_for(patience)) throw std::runtime_error("the test never let the worker finish");
         for (int job = 0; job < 3; ++job) {
             finished->fetch_add(1);
@@ -142,17 +143,17 @@ TEST_CASE("join waits for task_done, not just for an empty queue") {
     REQUIRE(all_taken->wait_for(patience));
 
     auto done_when_join_returned = std::make_shared<std::atomic<int>>(-1);
-    auto join_returned = std::make_shared<Countdown>(1);
+    auto join_returned = std::make_shared<Gate>();
     Crew joiner;
     joiner.start([=] {
         queue->join();
         done_when_join_returned->store(finished->load());
-        join_returned->count_down();
+        join_returned->open();
     });
     // A join() that only waits for an empty queue returns now, with no job done.
     CHECK_FALSE_MESSAGE(join_returned->wait_for(std::chrono::milliseconds(200)),
                         "join() returned while every job was still unfinished");
-    may_finish->count_down();
+    may_finish->open();
     REQUIRE_MESSAGE(joiner.finish_within(patience), "join() did not return after the last task_done()");
     REQUIRE(worker.finish_within(patience));
     worker.rethrow_error();
@@ -199,7 +200,7 @@ TEST_CASE("join returns at once when every task is done, and task_done too often
 TEST_CASE("close wakes every consumer waiting in get") {
     constexpr int consumers = 4;
     auto queue = std::make_shared<BlockingQueue<int>>();
-    auto about_to_wait = std::make_shared<Countdown>(consumers);
+    auto about_to_wait = std::make_shared<Rendezvous>(consumers);
     auto nothing_count = std::make_shared<std::atomic<int>>(0);
     Crew crew;
     for (int c = 0; c < consumers; ++c) {

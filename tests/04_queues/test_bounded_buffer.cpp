@@ -14,9 +14,10 @@
 #include "bounded_waits.hpp"
 
 using course::BoundedBuffer;
-using course_test::Countdown;
 using course_test::Crew;
+using course_test::Gate;
 using course_test::patience;
+using course_test::Rendezvous;
 using namespace std::chrono_literals;
 
 // Threads share the buffer through a shared_ptr: a thread stuck in a wrong put() or get()
@@ -66,7 +67,7 @@ TEST_CASE("put waits while the buffer is full, so the producer never gets ahead"
     constexpr int items = 6;
     auto buffer = std::make_shared<BoundedBuffer<int>>(capacity);
     auto puts_done = std::make_shared<std::atomic<int>>(0);
-    auto filled = std::make_shared<Countdown>(static_cast<std::ptrdiff_t>(capacity));
+    auto filled = std::make_shared<Rendezvous>(static_cast<std::ptrdiff_t>(capacity));
     Crew producer;
     producer.start([=] {
         for (int i = 0; i < items; ++i) {
@@ -92,10 +93,10 @@ TEST_CASE("put waits while the buffer is full, so the producer never gets ahead"
 TEST_CASE("a producer waiting on a full buffer wakes up when a consumer takes an item") {
     auto buffer = std::make_shared<BoundedBuffer<int>>(1);
     buffer->put(1);
-    auto about_to_put = std::make_shared<Countdown>(1);
+    auto about_to_put = std::make_shared<Gate>();
     Crew producer;
     producer.start([=] {
-        about_to_put->count_down();
+        about_to_put->open();
         buffer->put(2);  // full: waits for the get() below
     });
     REQUIRE(about_to_put->wait_for(patience));

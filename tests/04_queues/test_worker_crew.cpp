@@ -11,8 +11,8 @@
 #include "bounded_waits.hpp"
 #include "worker_crew.hpp"
 
-using course_test::Countdown;
 using course_test::patience;
+using course_test::Rendezvous;
 
 namespace {
 
@@ -35,10 +35,10 @@ std::vector<int> numbers(int count) {
     return all;
 }
 
-// Waits for `countdown` in a job; throws (and makes the other jobs give up at once) when it
-// does not reach zero in time, which is what happens when the jobs do not run together.
-void wait_in_job(Countdown& countdown, std::atomic<bool>& gave_up, const char* message) {
-    if (gave_up.load() || !countdown.wait_for(patience)) {
+// Waits for `meeting` in a job; throws (and makes the other jobs give up at once) when it
+// is not complete in time, which is what happens when the jobs do not run together.
+void wait_in_job(Rendezvous& meeting, std::atomic<bool>& gave_up, const char* message) {
+    if (gave_up.load() || !meeting.wait_for(patience)) {
         gave_up.store(true);
         throw std::runtime_error(message);
     }
@@ -55,7 +55,7 @@ TEST_CASE("results come back in the order of the jobs") {
 TEST_CASE("results keep the jobs' order when the jobs finish out of order") {
     // Two workers, three jobs. Job 0 waits until job 2 has started, which can only happen
     // once job 1 has finished and freed the other worker. So job 1 always finishes first.
-    auto job2_started = std::make_shared<Countdown>(1);
+    auto job2_started = std::make_shared<Rendezvous>(1);
     auto gave_up = std::make_shared<std::atomic<bool>>(false);
     const auto results = run_in_order(std::vector<std::string>{"zero", "one", "two"}, 2,
                                       [=](const std::string& job) {
@@ -73,7 +73,7 @@ TEST_CASE("results keep the jobs' order when the jobs finish out of order") {
 TEST_CASE("the workers run at the same time") {
     // Each job waits until all four have started: only four workers at once get there.
     constexpr int workers = 4;
-    auto all_started = std::make_shared<Countdown>(workers);
+    auto all_started = std::make_shared<Rendezvous>(workers);
     auto gave_up = std::make_shared<std::atomic<bool>>(false);
     const auto results = run_in_order(numbers(workers), workers, [=](const int& job) {
         all_started->count_down();
@@ -124,7 +124,7 @@ TEST_CASE("a job that throws does not stop the others, and its exception comes b
 TEST_CASE("when several jobs throw, the first job's exception wins, as with Python's map") {
     // Two workers. Job 1 throws first; job 0 throws later (once job 2 has started, so once
     // job 1 is over). The exception to report is still job 0's: the first in job order.
-    auto job2_started = std::make_shared<Countdown>(1);
+    auto job2_started = std::make_shared<Rendezvous>(1);
     auto gave_up = std::make_shared<std::atomic<bool>>(false);
     CHECK_THROWS_WITH_AS(run_in_order(numbers(4), 2,
                                       [=](const int& job) {

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "bounded_sync.hpp"
 #include "deadlock_test_printing.hpp"
-#include "deadlock_test_threads.hpp"
 #include "philosophers.hpp"
 
 using course::DinnerObserver;

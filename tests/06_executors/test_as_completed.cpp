@@ -28,7 +28,7 @@ public:
     explicit Promises(std::size_t n) : promises_(n), fulfilled_(n, false) {
         for (auto& p : promises_) shared_.push_back(p.get_future().share());
         rescuer_ = std::thread([this] {
-            if (finished_.wait()) return;
+            if (finished_.wait_for(course_test::pool_patience)) return;
             for (std::size_t i = 0; i < promises_.size(); ++i) fulfil(i);
         });
     }
@@ -91,7 +91,7 @@ TEST_CASE("done() never waits for the result") {
     Gate asked;
     // Sets the value once done() has answered, or after the tests' patience if done() waits.
     std::jthread setter([&] {
-        asked.wait();
+        asked.wait_for(course_test::pool_patience);
         promise.set_value(7);
     });
     const OpenOnExit open_anyway{asked};  // whatever done() does, the setter is let go
@@ -118,7 +118,7 @@ TEST_CASE("next() waits for a future that finishes later, on another thread") {
     CHECK(finished.next() == 1);
     Gate go;
     std::jthread worker([&] {
-        go.wait();
+        go.wait_for(course_test::pool_patience);
         tasks.fulfil(2);
     });
     go.open();
@@ -133,7 +133,7 @@ TEST_CASE("next_for() gives up when nothing finishes in time, and finds it later
     CHECK_FALSE(finished.next_for(std::chrono::milliseconds(20)).has_value());
     CHECK(finished.remaining() == 2);
     tasks.fulfil(1);
-    const std::optional<std::size_t> index = finished.next_for(course_test::patience);
+    const std::optional<std::size_t> index = finished.next_for(course_test::pool_patience);
     REQUIRE(index.has_value());
     CHECK(*index == 1);
 }
@@ -143,7 +143,7 @@ TEST_CASE("as_completed() lists every index exactly once, while another thread f
     tasks.fulfil(3);
     Gate started;
     std::jthread rest([&] {
-        started.wait();
+        started.wait_for(course_test::pool_patience);
         for (std::size_t i : {4, 0, 1, 2}) tasks.fulfil(i);
     });
     started.open();
@@ -165,7 +165,7 @@ TEST_CASE("wait(FIRST_EXCEPTION) returns at the first failure, not at the first 
     tasks.fulfil(0);
     Gate go;
     std::jthread worker([&] {
-        go.wait();
+        go.wait_for(course_test::pool_patience);
         tasks.fail(2);
     });
     go.open();
@@ -178,7 +178,7 @@ TEST_CASE("wait(ALL_COMPLETED) waits for every future, failures included") {
     Promises tasks(3);
     Gate go;
     std::jthread worker([&] {
-        go.wait();
+        go.wait_for(course_test::pool_patience);
         tasks.fail(1);
         tasks.fulfil(2);
         tasks.fulfil(0);

@@ -16,6 +16,7 @@
 #include "executor_checks.hpp"
 #include "executor_map.hpp"
 
+using course_test::pool_patience;
 using course_test::Rendezvous;
 
 namespace {
@@ -64,7 +65,7 @@ public:
 private:
     void run(std::size_t expected) {
         std::unique_lock lock(mutex_);
-        all_arrived_ = changed_.wait_for(lock, course_test::patience,
+        all_arrived_ = changed_.wait_for(lock, pool_patience,
                                          [&] { return submitted_ >= expected || stopping_; }) &&
                        submitted_ >= expected;
         std::deque<std::packaged_task<void()>> batch;
@@ -135,8 +136,9 @@ TEST_CASE("the calls run at the same time on an executor with enough threads") {
     const std::vector<int> inputs = {0, 1, 2, 3};
     ThreadPerTask executor;
     Rendezvous all_running(inputs.size());
-    const std::vector<bool> met =
-        course::map(executor, [&all_running](int) { return all_running.arrive_and_wait(); }, inputs);
+    const std::vector<bool> met = course::map(
+        executor, [&all_running](int) { return all_running.arrive_and_wait_for(pool_patience); },
+        inputs);
     CHECK(met == std::vector<bool>(inputs.size(), true));
 }
 

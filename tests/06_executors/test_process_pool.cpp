@@ -49,7 +49,7 @@ struct Signals {
 bool wait_in_time(sem_t& semaphore) {
     timespec deadline{};
     clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += std::chrono::seconds(course_test::patience).count();
+    deadline.tv_sec += std::chrono::seconds(course_test::pool_patience).count();
     while (sem_timedwait(&semaphore, &deadline) != 0) {
         if (errno != EINTR) return false;
     }

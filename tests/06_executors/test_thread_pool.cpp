@@ -16,6 +16,7 @@
 
 using course::ThreadPool;
 using course_test::Gate;
+using course_test::pool_patience;
 using course_test::ready_in_time;
 using course_test::Rendezvous;
 
@@ -95,7 +96,8 @@ TEST_CASE("n workers run n tasks at the same time") {
     Rendezvous all_running(workers);
     std::vector<std::future<bool>> met;
     for (std::size_t i = 0; i < workers; ++i) {
-        met.push_back(pool.submit([&all_running] { return all_running.arrive_and_wait(); }));
+        met.push_back(
+            pool.submit([&all_running] { return all_running.arrive_and_wait_for(pool_patience); }));
     }
     for (auto& f : met) {
         REQUIRE(ready_in_time(f));
@@ -110,7 +112,8 @@ TEST_CASE("the default pool has one worker per core, and at least one") {
     Rendezvous all_running(expected);
     std::vector<std::future<bool>> met;
     for (std::size_t i = 0; i < expected; ++i) {
-        met.push_back(pool.submit([&all_running] { return all_running.arrive_and_wait(); }));
+        met.push_back(
+            pool.submit([&all_running] { return all_running.arrive_and_wait_for(pool_patience); }));
     }
     for (auto& f : met) {
         REQUIRE(ready_in_time(f));
@@ -122,7 +125,7 @@ TEST_CASE("shutdown(true) runs every queued task before it returns") {
     ThreadPool pool(1);
     Gate gate;
     std::atomic<int> counter{0};
-    std::future<bool> blocker = pool.submit([&gate] { return gate.wait(); });
+    std::future<bool> blocker = pool.submit([&gate] { return gate.wait_for(pool_patience); });
     std::vector<std::future<void>> queued;
     for (int i = 0; i < 100; ++i) queued.push_back(pool.submit([&counter] { ++counter; }));
     // The only worker is held at the gate until shutdown() has begun, so the 100 tasks
@@ -149,7 +152,7 @@ TEST_CASE("shutdown(false) drops the queued tasks: their futures report a broken
     std::promise<void> started;
     std::future<bool> running = pool.submit([&gate, &started] {
         started.set_value();
-        return gate.wait();
+        return gate.wait_for(pool_patience);
     });
     std::vector<std::future<void>> queued;
     for (int i = 0; i < 10; ++i) queued.push_back(pool.submit([&counter] { ++counter; }));

@@ -1,4 +1,4 @@
-// bounded_waits.hpp: waits with a limit, so a lost wake-up fails a test instead of hanging it.
+// bounded_waits.hpp: the queue chapter's bounded waits (crews, calls, fds, thread counts): fail, never hang.
 #pragma once
 
 #include <dirent.h>
@@ -16,44 +16,16 @@
 #include <utility>
 #include <vector>
 
+#include "bounded_sync.hpp"
+
 namespace course_test {
 
 using namespace std::chrono_literals;
-
-/// How long a test waits for something a correct solution does in microseconds. Far more
-/// than a loaded machine needs, and well under the exercise's time limit.
-inline constexpr std::chrono::seconds patience{5};
 
 /// A pause that only gives a WRONG implementation the chance to misbehave (a consumer the
 /// time to fall asleep in get(), a producer the time to overfill a buffer). A correct
 /// implementation passes whatever its length; nothing waits on it for correctness.
 inline void give_wrong_code_a_chance() { std::this_thread::sleep_for(50ms); }
-
-/// A countdown like std::latch, whose wait has a limit: wait_for() returns false when the
-/// count did not reach zero in time. Safe to share between threads (hold it by shared_ptr
-/// when a thread may outlive the test case, see Crew).
-class Countdown {
-public:
-    explicit Countdown(std::ptrdiff_t count) : count_(count) {}
-
-    void count_down() {
-        std::lock_guard lock(mutex_);
-        if (count_ > 0 && --count_ == 0) reached_zero_.notify_all();
-    }
-    bool wait_for(std::chrono::milliseconds limit) {
-        std::unique_lock lock(mutex_);
-        return reached_zero_.wait_for(lock, limit, [this] { return count_ == 0; });
-    }
-    bool done() {
-        std::lock_guard lock(mutex_);
-        return count_ == 0;
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable reached_zero_;
-    std::ptrdiff_t count_;
-};
 
 /// Threads a test starts and expects to finish. finish_within() joins them when they all
 /// finished in time; otherwise it detaches them (they are stuck: a lost wake-up) and
