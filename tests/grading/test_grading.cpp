@@ -44,13 +44,19 @@ std::string read_text(const fs::path& path) {
     return {std::istreambuf_iterator<char>(file), {}};
 }
 
-/// A submission made of every solution, with the function call() of exit_code.hpp
-/// starting with `hostile` code (which runs in every test case of that exercise).
-fs::path submission_with(const std::string& name, const std::string& hostile) {
+/// A fresh submission folder `name` made of every solution, for a test to spoil.
+fs::path copy_of_solutions(const std::string& name) {
     const fs::path dir = scratch / "submissions" / name;
     fs::remove_all(dir);
     fs::create_directories(dir);
     fs::copy(source / "solutions", dir, fs::copy_options::recursive);
+    return dir;
+}
+
+/// A submission made of every solution, with the function call() of exit_code.hpp
+/// starting with `hostile` code (which runs in every test case of that exercise).
+fs::path submission_with(const std::string& name, const std::string& hostile) {
+    const fs::path dir = copy_of_solutions(name);
     const fs::path file = dir / "01_processes" / "exit_code.hpp";
     std::string text = read_text(file);
     const std::string opening = "inline int call(const std::vector<std::string>& argv) {\n";
@@ -251,10 +257,7 @@ TEST_CASE("a write outside the work folder does not happen") {
 TEST_CASE("a data race that passes by luck is graded as a race, not a pass") {
     // A known-wrong stoppable_workers: its stop flag is a plain bool written by one thread
     // and read by the others. Unoptimised, the plain run passes; ThreadSanitizer sees the race.
-    const fs::path dir = scratch / "submissions" / "race";
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    fs::copy(source / "solutions", dir, fs::copy_options::recursive);
+    const fs::path dir = copy_of_solutions("race");
     const fs::path target = dir / "02_threads" / "stoppable_workers.hpp";
     const fs::path diff = source / "tests" / "mutants" / "02_threads" / "plain_bool_stop_flag" / "stoppable_workers.hpp.diff";
     const std::string apply = "patch --silent --fuzz=0 --no-backup-if-mismatch '" + target.string() + "' '" + diff.string() + "'";

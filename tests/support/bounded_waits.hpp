@@ -1,7 +1,6 @@
 // bounded_waits.hpp: the queue chapter's bounded waits (crews, calls, fds, thread counts): fail, never hang.
 #pragma once
 
-#include <dirent.h>
 #include <poll.h>
 
 #include <chrono>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "bounded_sync.hpp"
+#include "process_checks.hpp"
 
 namespace course_test {
 
@@ -144,16 +144,7 @@ inline bool readable_within(int fd, std::chrono::milliseconds limit) {
 }
 
 /// The number of threads this process has right now (the entries of /proc/self/task).
-inline std::size_t running_thread_count() {
-    std::size_t count = 0;
-    DIR* dir = opendir("/proc/self/task");
-    if (dir == nullptr) return 0;
-    while (const dirent* entry = readdir(dir)) {
-        if (entry->d_name[0] != '.') ++count;
-    }
-    closedir(dir);
-    return count;
-}
+inline std::size_t running_thread_count() { return proc_entry_count("/proc/self/task"); }
 
 /// True when the process is back to `expected` threads within `limit`. A joined thread can
 /// stay listed in /proc for a moment after join() returned (the kernel wakes the joiner

@@ -20,16 +20,22 @@ inline bool no_children_left() {
     return pid == -1 && errno == ECHILD;
 }
 
-/// The number of file descriptors this process has open right now.
-inline std::size_t open_descriptor_count() {
+/// The number of entries of a /proc folder such as /proc/self/fd (0 if it cannot be read).
+inline std::size_t proc_entry_count(const char* folder) {
     std::size_t count = 0;
-    DIR* dir = opendir("/proc/self/fd");
+    DIR* dir = opendir(folder);
     if (dir == nullptr) return 0;
     while (const dirent* entry = readdir(dir)) {
         if (entry->d_name[0] != '.') ++count;
     }
     closedir(dir);
-    return count - 1;  // the descriptor opendir itself holds
+    return count;
+}
+
+/// The number of file descriptors this process has open right now.
+inline std::size_t open_descriptor_count() {
+    const std::size_t count = proc_entry_count("/proc/self/fd");
+    return count == 0 ? 0 : count - 1;  // the descriptor opendir itself held
 }
 
 /// A T in memory shared with every child forked after it was made: the one way for a
