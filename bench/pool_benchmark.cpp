@@ -100,17 +100,24 @@ struct Row {
 
 // ---- The thread workloads ------------------------------------------------------------
 
+// The end of every workload that returns futures of numbers: read them all, stop the
+// clock, then check the answer (outside the measured time).
+double collect(std::vector<std::future<std::uint64_t>>& futures, Clock::time_point start, std::size_t tasks,
+               const std::string& workload) {
+    std::uint64_t sum = 0;
+    for (auto& future : futures) sum += future.get();
+    const double seconds = seconds_since(start);
+    if (sum != expected_sum(tasks)) wrong_answer(workload);
+    return seconds;
+}
+
 // What Python's submit() + result() does: one future per task, all submitted, then all read.
 double pool_future_per_task(course::ThreadPool& pool, std::size_t tasks) {
     std::vector<std::future<std::uint64_t>> futures;
     futures.reserve(tasks);
     const auto start = Clock::now();
     for (std::size_t i = 0; i < tasks; ++i) futures.push_back(pool.submit(tiny_task, std::uint64_t{i}));
-    std::uint64_t sum = 0;
-    for (auto& future : futures) sum += future.get();
-    const double seconds = seconds_since(start);
-    if (sum != expected_sum(tasks)) wrong_answer("ThreadPool, future per task");
-    return seconds;
+    return collect(futures, start, tasks, "ThreadPool, future per task");
 }
 
 // The same tasks, 1000 to a submit() (Python's map(..., chunksize=1000)): one future per
@@ -128,11 +135,7 @@ double pool_batches(course::ThreadPool& pool, std::size_t tasks) {
             return sum;
         }));
     }
-    std::uint64_t sum = 0;
-    for (auto& future : futures) sum += future.get();
-    const double seconds = seconds_since(start);
-    if (sum != expected_sum(tasks)) wrong_answer("ThreadPool, batches");
-    return seconds;
+    return collect(futures, start, tasks, "ThreadPool, batches");
 }
 
 // No pool: std::async(launch::async) starts a thread for every call.
@@ -141,11 +144,7 @@ double async_per_task(std::size_t tasks) {
     futures.reserve(tasks);
     const auto start = Clock::now();
     for (std::size_t i = 0; i < tasks; ++i) futures.push_back(std::async(std::launch::async, tiny_task, i));
-    std::uint64_t sum = 0;
-    for (auto& future : futures) sum += future.get();
-    const double seconds = seconds_since(start);
-    if (sum != expected_sum(tasks)) wrong_answer("std::async per task");
-    return seconds;
+    return collect(futures, start, tasks, "std::async per task");
 }
 
 // No pool and no future: a std::thread per task, each writing its own slot, then joined.
@@ -166,17 +165,13 @@ double thread_per_task(std::size_t tasks) {
 // ---- The process workloads -----------------------------------------------------------
 
 // What a worker process runs: the payload is a number in decimal, the reply tiny_task of it.
-std::string tiny_task_as_text(std::string_view payload) {
+std::uint64_t parse(std::string_view text) {
     std::uint64_t x = 0;
-    std::from_chars(payload.data(), payload.data() + payload.size(), x);
-    return std::to_string(tiny_task(x));
-}
-
-std::uint64_t parse(const std::string& reply) {
-    std::uint64_t x = 0;
-    std::from_chars(reply.data(), reply.data() + reply.size(), x);
+    std::from_chars(text.data(), text.data() + text.size(), x);
     return x;
 }
+
+std::string tiny_task_as_text(std::string_view payload) { return std::to_string(tiny_task(parse(payload))); }
 
 // One task in flight: submit, wait for the reply, submit the next. Every task pays the
 // whole round trip: two pipe writes, two wake-ups of sleeping processes, two reads.
