@@ -1,18 +1,10 @@
-// doctest_main.cpp: the one doctest main every test links, plus the course's result stream.
+// doctest_main.cpp: the one doctest main every test links, plus the course's report stream.
 //
-// The course tool never trusts a test binary's exit code or scrapes its output: a test
-// that calls exit(0) early would look like a pass. Instead, when the environment variable
-// COURSE_REPORT_FD names an open file descriptor, the listener below writes one JSON
-// object per line to it:
-//
-//   {"event":"case","name":"...","file":"...","line":12}      (with --list-test-cases)
-//   {"event":"start","name":"..."}
-//   {"event":"failure","file":"...","line":30,"message":"..."}
-//   {"event":"end","name":"...","passed":false,"seconds":0.01}
-//   {"event":"done","cases":5,"failed":1}
-//
-// A case that started but has no "end", or a run without "done", tells the tool the
-// binary died or left early.
+// The events and their fields are defined in report_stream.hpp, which the course tool
+// reads too. doctest's own handling of fatal signals is off: its handler runs code that is
+// not async-signal-safe (it can deadlock in a crash inside malloc, and ThreadSanitizer
+// reports it as a "signal-unsafe call"); crash_handler.cpp reports crashes instead.
+#define DOCTEST_CONFIG_NO_POSIX_SIGNALS
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -28,6 +20,9 @@
 #include <string>
 #include <string_view>
 
+#include "crash_handler.hpp"
+#include "report_stream.hpp"
+
 namespace {
 
 // The test process. A child forked by the code under test inherits the stream's
@@ -38,7 +33,7 @@ std::mutex g_write_mutex;
 
 void open_stream() {
     g_owner = getpid();
-    const char* text = std::getenv("COURSE_REPORT_FD");
+    const char* text = std::getenv(course::report::descriptor_variable);
     if (text == nullptr) return;
     char* end = nullptr;
     const long fd = std::strtol(text, &end, 10);
@@ -49,27 +44,7 @@ void open_stream() {
     fcntl(g_fd, F_SETFD, FD_CLOEXEC);
 }
 
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                    out += escaped;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out + "\"";
-}
+using course::report::json_string;
 
 // A child process forked by the code under test that comes back into the test program
 // (it returned instead of calling _exit) would go on to run the rest of the tests, fork
@@ -169,8 +144,7 @@ public:
              ",\"seconds\":" + std::to_string(stats.seconds) + "}");
     }
     void test_case_exception(const doctest::TestCaseException& e) override {
-        emit(std::string("{\"event\":\"exception\",\"crash\":") + (e.is_crash ? "true" : "false") +
-             ",\"message\":" + json_string(e.error_string.c_str()) + "}");
+        emit("{\"event\":\"exception\",\"message\":" + json_string(e.error_string.c_str()) + "}");
     }
     void subcase_start(const doctest::SubcaseSignature& /*signature*/) override {}
     void subcase_end() override {}
@@ -214,6 +188,11 @@ REGISTER_REPORTER("quiet", 1, Quiet);
 
 int main(int argc, char** argv) {
     open_stream();
+    if (g_fd >= 0) {
+        emit("{\"event\":\"stream\",\"version\":" + std::to_string(course::report::version) +
+             ",\"pid\":" + std::to_string(getpid()) + "}");
+        course_test::install_crash_handler(g_fd);
+    }
     // Under the course tool, output goes to a file: line buffering keeps what a test
     // printed before it crashed or hung.
     if (g_fd >= 0) std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
