@@ -11,11 +11,33 @@ endif()
 # The .tsan variant of a test binary, which `course check --tsan` and the grader run.
 set(COURSE_TSAN_TIME_FACTOR 4)
 
+# The build's manifest, build/<preset>/course-manifest.json: what the course tool needs to
+# know about this build (targets, binaries, time limits, labels, examples' exit codes), so
+# that it never spells a target name or a build path itself. Each function below adds its
+# entries; course_add_aggregate_targets() writes the file (file(GENERATE), so that binary
+# paths come from $<TARGET_FILE>). The format is described in docs/architecture.md.
+set(COURSE_MANIFEST_VERSION 1)
+
+# _course_json(<out-var> <text>): <text> as a JSON string.
+function(_course_json out text)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  set(${out} "\"${text}\"" PARENT_SCOPE)
+endfunction()
+
+# _course_manifest_build(<out-var> <target> <seconds>): one build's entry.
+function(_course_manifest_build out target seconds)
+  _course_json(name "${target}")
+  set(${out} "{\"target\": ${name}, \"binary\": \"$<TARGET_FILE:${target}>\", \"time_limit\": ${seconds}}"
+      PARENT_SCOPE)
+endfunction()
+
 # course_add_test_main(<target> [SANITIZER thread|address])
 # doctest's main is slow to compile, so it is built once per sanitizer and linked by every test.
 function(course_add_test_main target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "SANITIZER" "")
-  add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp")
+  add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp"
+                               "${PROJECT_SOURCE_DIR}/tests/support/crash_handler.cpp")
   target_link_libraries(${target} PUBLIC doctest::doctest Threads::Threads)
   course_target_warnings(${target})
   course_target_sanitizer(${target} "${arg_SANITIZER}")
@@ -88,12 +110,27 @@ function(course_add_example source)
   course_target_warnings(${target})
   set_target_properties(${target} PROPERTIES OUTPUT_NAME "${stem}")
   set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS ${target})
-  if(arg_NOT_TESTED)
-    return()
-  endif()
   set(expected 0)
   if(DEFINED arg_EXIT_CODE)
     set(expected ${arg_EXIT_CODE})
+  endif()
+  set(tested true)
+  if(arg_NOT_TESTED)
+    set(tested false)
+  endif()
+  set(races false)
+  if(arg_TSAN_REPORTS)
+    set(races true)
+  endif()
+  get_filename_component(source_path "${source}" ABSOLUTE)
+  file(RELATIVE_PATH source_path "${PROJECT_SOURCE_DIR}" "${source_path}")
+  _course_json(source_json "${source_path}")
+  set(entry ",\n    {\"chapter\": \"${number}\", \"name\": \"${stem}\", \"source\": ${source_json}, ")
+  string(APPEND entry "\"target\": \"${target}\", \"binary\": \"$<TARGET_FILE:${target}>\", ")
+  string(APPEND entry "\"exit_code\": ${expected}, \"tested\": ${tested}, \"tsan_reports\": ${races}}")
+  set_property(GLOBAL APPEND_STRING PROPERTY COURSE_MANIFEST_EXAMPLES "${entry}")
+  if(arg_NOT_TESTED)
+    return()
   endif()
   set(expect_tsan OFF)
   if(arg_TSAN_REPORTS AND COURSE_SANITIZER STREQUAL "thread")
@@ -158,14 +195,20 @@ function(course_add_exercise number name)
     message(FATAL_ERROR "exercise ${number}/${name}: no test file ${test_source}")
   endif()
   math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
+  math(EXPR tsan_limit "${limit} * ${COURSE_TSAN_TIME_FACTOR}")
   set(id ${number}.${name})
+  set(labels "exercise;ch${number};${name}")
 
   course_add_test_binary(exercise.${id} STUDENT SOURCES "${test_source}"
                          INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
-  _course_add_test(exercise.${id} "exercise;ch${number};${name}" ${limit} exercise.${id})
+  _course_add_test(exercise.${id} "${labels}" ${limit} exercise.${id})
+  _course_manifest_build(plain exercise.${id} ${limit})
+  set(builds "\"plain\": ${plain}")
   if(NOT COURSE_SANITIZER)
     course_add_test_binary(exercise.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL
                            SOURCES "${test_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+    _course_manifest_build(tsan exercise.${id}.tsan ${tsan_limit})
+    string(APPEND builds ", \"tsan\": ${tsan}")
   endif()
 
   # Tests a teacher adds at grading time, against the same exercise files.
@@ -173,9 +216,13 @@ function(course_add_exercise number name)
   if(COURSE_HIDDEN_TESTS_DIR AND EXISTS "${hidden_source}")
     course_add_test_binary(exercise.${id}.hidden STUDENT EXCLUDE_FROM_ALL SOURCES "${hidden_source}"
                            INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+    _course_manifest_build(hidden exercise.${id}.hidden ${limit})
+    string(APPEND builds ", \"hidden\": ${hidden}")
     if(NOT COURSE_SANITIZER)
       course_add_test_binary(exercise.${id}.hidden.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL
                              SOURCES "${hidden_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+      _course_manifest_build(hidden_tsan exercise.${id}.hidden.tsan ${tsan_limit})
+      string(APPEND builds ", \"hidden_tsan\": ${hidden_tsan}")
     endif()
   endif()
 
@@ -184,7 +231,18 @@ function(course_add_exercise number name)
     course_add_test_binary(solution.${id} SOURCES "${test_source}" INCLUDES "${solution_dir}")
     set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS solution.${id})
     _course_add_test(solution.${id} "solution;ch${number};${name}" ${limit} solution.${id})
+    _course_manifest_build(solution solution.${id} ${limit})
+    string(APPEND builds ", \"solution\": ${solution}")
   endif()
+
+  set(label_list "")
+  foreach(label IN LISTS labels)
+    string(APPEND label_list ", \"${label}\"")
+  endforeach()
+  string(SUBSTRING "${label_list}" 2 -1 label_list)
+  set(entry ",\n    {\"chapter\": \"${number}\", \"name\": \"${name}\", \"labels\": [${label_list}],\n")
+  string(APPEND entry "     \"builds\": {${builds}}}")
+  set_property(GLOBAL APPEND_STRING PROPERTY COURSE_MANIFEST_EXERCISES "${entry}")
 
   if(NOT COURSE_SELFCHECK)
     return()
@@ -287,4 +345,47 @@ function(course_add_aggregate_targets)
       endif()
     endforeach()
   endif()
+  _course_write_manifest()
+endfunction()
+
+# _course_write_manifest(): build/<preset>/course-manifest.json, from what the functions
+# above recorded.
+function(_course_write_manifest)
+  get_property(exercises GLOBAL PROPERTY COURSE_MANIFEST_EXERCISES)
+  get_property(examples GLOBAL PROPERTY COURSE_MANIFEST_EXAMPLES)
+  # Each entry starts with ",\n": drop the first comma.
+  foreach(list IN ITEMS exercises examples)
+    if(${list})
+      string(SUBSTRING "${${list}}" 1 -1 ${list})
+    endif()
+  endforeach()
+  set(support "")
+  foreach(target IN ITEMS course_test_main course_precompiled.student course_test_main.tsan
+                          course_precompiled.student.tsan)
+    if(TARGET ${target})
+      string(APPEND support ", \"${target}\"")
+    endif()
+  endforeach()
+  if(support)
+    string(SUBSTRING "${support}" 2 -1 support)
+  endif()
+  foreach(path IN ITEMS PROJECT_SOURCE_DIR PROJECT_BINARY_DIR COURSE_EXERCISES_DIR COURSE_HIDDEN_TESTS_DIR
+                        COURSE_SANITIZER)
+    _course_json(${path}_json "${${path}}")
+  endforeach()
+  file(GENERATE OUTPUT "${PROJECT_BINARY_DIR}/course-manifest.json" CONTENT "{
+  \"manifest_version\": ${COURSE_MANIFEST_VERSION},
+  \"source_dir\": ${PROJECT_SOURCE_DIR_json},
+  \"build_dir\": ${PROJECT_BINARY_DIR_json},
+  \"exercises_dir\": ${COURSE_EXERCISES_DIR_json},
+  \"hidden_tests_dir\": ${COURSE_HIDDEN_TESTS_DIR_json},
+  \"sanitizer\": ${COURSE_SANITIZER_json},
+  \"tsan_time_factor\": ${COURSE_TSAN_TIME_FACTOR},
+  \"support_targets\": [${support}],
+  \"exercises\": [${exercises}
+  ],
+  \"examples\": [${examples}
+  ]
+}
+")
 endfunction()
