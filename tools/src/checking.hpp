@@ -10,22 +10,32 @@
 
 namespace course {
 
+/// Which builds a check runs.
+enum class RaceCheck {
+    after_pass,  ///< the plain build, then, when every case passed, ThreadSanitizer's (the default)
+    skip,        ///< the plain build only (--no-tsan): a pass is "passed, not checked for races"
+    only,        ///< ThreadSanitizer's build only (--tsan)
+};
+
 struct CheckOptions {
-    bool tsan = false;                ///< run the ThreadSanitizer build
-    std::optional<int> time_limit;    ///< seconds per test case, instead of the exercise's own
-    bool verbose = false;             ///< show every passing case too, and all output
+    RaceCheck races = RaceCheck::after_pass;
+    std::optional<int> time_limit;    ///< seconds per test case (plain build), instead of the exercise's own
+    bool verbose = false;             ///< show every passing case too, all output, the compiler's full messages
 };
 
 /// One exercise's verdicts.
 struct ExerciseCheck {
     const Exercise* exercise = nullptr;
     bool built = false;
-    std::vector<CaseResult> cases;
+    std::vector<CaseResult> cases;        ///< the plain run (or the TSan run with RaceCheck::only)
+    std::vector<CaseResult> tsan_cases;   ///< the race check, when it ran
+    bool race_checked = false;            ///< the race check ran on every case
+    /// Every case passed, in every run that ran.
     bool passed() const;
 };
 
-/// Builds the exercises (all in one Ninja run), checks each, prints the verdicts, and
-/// records the results in `progress`.
+/// Builds the exercises, checks each, prints the verdicts, and records the results in
+/// `progress`.
 std::vector<ExerciseCheck> check_exercises(const Context& context, Progress& progress,
                                            const std::vector<const Exercise*>& exercises,
                                            const CheckOptions& options);

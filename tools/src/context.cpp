@@ -37,20 +37,53 @@ Context Context::discover() {
                         fs::current_path().string() + ")");
     }
     Context context;
-    context.root = root;
+    context.root = fs::weakly_canonical(root);
     const char* build = std::getenv("COURSE_BUILD_DIR");
-    context.build_dir = build != nullptr && *build != '\0' ? fs::path(build) : root / "build" / "dev";
-    context.state_dir = root / ".course";
-    context.course = Course::load(root / "exercises" / "info.json");
+    context.build_dir = build != nullptr && *build != '\0' ? fs::path(build) : context.root / "build" / "dev";
+    context.state_dir = context.root / ".course";
+    context.cwd = fs::weakly_canonical(fs::current_path());
+    context.course = Course::load(context.root / "exercises" / "info.json");
     context.style = Style::for_stdout();
     return context;
 }
 
-Outcome run_command(const fs::path& workdir, std::vector<std::string> argv, const Limits& limits) {
+const Manifest& Context::manifest() const {
+    if (!manifest_) {
+        ensure_configured(*this);
+        manifest_ = Manifest::load(build_dir);
+    }
+    return *manifest_;
+}
+
+namespace {
+
+/// True when `path` is `folder` or inside it.
+bool is_within(const fs::path& path, const fs::path& folder) {
+    const fs::path relative = path.lexically_relative(folder);
+    return !relative.empty() && *relative.begin() != "..";
+}
+
+}  // namespace
+
+std::string Context::shown(const fs::path& path) const {
+    const fs::path absolute = path.is_absolute() ? path : root / path;
+    // From inside the repository, relative to where the user is; from elsewhere, in full.
+    if (!is_within(cwd, root)) return absolute.string();
+    const fs::path relative = absolute.lexically_relative(cwd);
+    return relative.empty() ? absolute.string() : relative.string();
+}
+
+std::string Context::command(std::string_view arguments) const {
+    std::string program = shown(root / "course");
+    if (program.find('/') == std::string::npos) program = "./" + program;
+    return arguments.empty() ? program : program + " " + std::string(arguments);
+}
+
+Outcome run_command(const fs::path& workdir, std::vector<std::string> argv, const Limits& limits, const Tick& tick) {
     Launch launch;
     launch.argv = std::move(argv);
     launch.workdir = workdir;
-    return run_watched(launch, limits);
+    return run_watched(launch, limits, tick);
 }
 
 namespace {
@@ -63,95 +96,92 @@ Limits build_limits() {
     return limits;
 }
 
-Outcome run_build_command(const Context& context, std::vector<std::string> argv) {
-    return run_command(context.root, std::move(argv), build_limits());
+Launch ninja_launch(const Context& context, const std::vector<std::string>& targets) {
+    Launch launch;
+    launch.argv = {"ninja", "-C", context.build_dir.string(), "-k", "0"};
+    launch.argv.insert(launch.argv.end(), targets.begin(), targets.end());
+    launch.workdir = context.root;
+    return launch;
 }
 
 }  // namespace
 
 void ensure_configured(const Context& context) {
-    if (fs::exists(context.build_dir / "build.ninja")) return;
-    std::cout << context.style.bold("Setting up the build in " + context.build_dir.string() +
+    if (fs::exists(context.build_dir / "build.ninja") && fs::exists(Manifest::path_in(context.build_dir))) return;
+    std::cerr << context.style.bold("Setting up the build in " + context.shown(context.build_dir) +
                                     " (once; this takes a few seconds)...")
               << std::endl;
     std::vector<std::string> argv{"cmake", "--preset", "dev"};
     if (context.build_dir != context.root / "build" / "dev") {
         argv = {"cmake", "-S", context.root.string(), "-B", context.build_dir.string(), "-G", "Ninja"};
     }
-    const Outcome outcome = run_build_command(context, argv);
+    const Outcome outcome = run_command(context.root, argv, build_limits());
     if (outcome.ending != Ending::exited || outcome.exit_code != 0) {
-        std::cout << outcome.output;
+        std::cerr << outcome.output;
         throw UserError("configuring the build failed (see CMake's messages above). Are the "
                         "packages of README.md's quick start installed?");
     }
 }
 
-BuildResult build_targets(const Context& context, const std::vector<std::string>& targets) {
-    ensure_configured(context);
-    std::vector<std::string> argv{"ninja", "-C", context.build_dir.string(), "-k", "0"};
-    argv.insert(argv.end(), targets.begin(), targets.end());
-    const Outcome outcome = run_build_command(context, argv);
-    BuildResult result;
-    result.ok = outcome.ending == Ending::exited && outcome.exit_code == 0;
-    result.output = outcome.output;
-    if (outcome.ending == Ending::not_started) result.output = outcome.start_error;
-    return result;
+Build::Build(const Context& context, const std::vector<std::string>& targets)
+    : build_dir_(context.build_dir), run_(Watched::start(ninja_launch(context, targets), build_limits())) {}
+
+bool Build::ended() {
+    if (outcome_) return true;
+    if (!run_.ended()) return false;
+    outcome_ = run_.wait();
+    return true;
 }
 
-std::vector<std::string> failed_targets(const std::string& ninja_output,
-                                        const std::vector<std::string>& targets) {
-    std::vector<std::string> failed;
-    for (const std::string& target : targets) {
-        // "FAILED: tests/CMakeFiles/exercise.01.x.dir/..." or "FAILED: tests/bin/exercise.01.x"
-        const std::string object_dir = "CMakeFiles/" + target + ".dir/";
-        const std::string binary = "/" + target + "\n";
-        std::istringstream in(ninja_output);
+bool Build::ok() {
+    return ended() && outcome_->ending == Ending::exited && outcome_->exit_code == 0;
+}
+
+void Build::wait_for(const fs::path& binary, const Tick& tick) {
+    // Ninja prints "[n/m] Linking CXX executable tests/bin/x" once the link is done.
+    const std::string linked = " " + binary.lexically_relative(build_dir_).string();
+    while (!ended()) {
+        std::istringstream lines(output());
         std::string line;
-        while (std::getline(in, line)) {
-            if (line.rfind("FAILED: ", 0) != 0) continue;
-            if (line.find(object_dir) != std::string::npos || (line + "\n").find(binary) != std::string::npos) {
-                failed.push_back(target);
-                break;
+        while (std::getline(lines, line)) {
+            if (!line.empty() && line[0] == '[' && line.size() > linked.size() &&
+                line.compare(line.size() - linked.size(), linked.size(), linked) == 0) {
+                return;
             }
         }
+        run_.ended(std::chrono::milliseconds(100));
+        if (tick) tick(run_.seconds());
     }
-    return failed;
 }
 
-std::string compiler_messages(const std::string& ninja_output, const std::string& target,
-                              std::size_t max_lines) {
-    // Ninja prints "FAILED: <output>", then the command, then the compiler's messages,
-    // until the next "[n/m]" progress line or the end.
-    std::istringstream in(ninja_output);
-    std::string line;
-    std::string messages;
-    std::size_t kept = 0;
-    bool inside = false;
-    bool skipped_command = false;
-    const std::string object_dir = "CMakeFiles/" + target + ".dir/";
-    while (std::getline(in, line)) {
-        if (line.rfind("FAILED: ", 0) == 0) {
-            inside = line.find(object_dir) != std::string::npos || line.find("/" + target) != std::string::npos;
-            skipped_command = false;
-            continue;
-        }
-        if (!inside) continue;
-        if (!line.empty() && line[0] == '[' && line.find('/') != std::string::npos && line.find(']') != std::string::npos) {
-            inside = false;
-            continue;
-        }
-        if (line.rfind("ninja: ", 0) == 0) {
-            inside = false;
-            continue;
-        }
-        if (!skipped_command) {  // the compiler's command line: long, and no help to a student
-            skipped_command = true;
-            continue;
-        }
-        if (kept++ < max_lines) messages += line + "\n";
+void Build::finish(const Tick& tick) {
+    while (!ended()) {
+        run_.ended(std::chrono::milliseconds(100));
+        if (tick) tick(run_.seconds());
     }
-    if (kept > max_lines) messages += "... (" + std::to_string(kept - max_lines) + " more lines)\n";
-    return messages;
 }
+
+std::string Build::output() const {
+    if (outcome_) return outcome_->ending == Ending::not_started ? outcome_->start_error : outcome_->output;
+    return run_.output_so_far(4 << 20);
+}
+
+bool Build::failed(const std::string& target) const {
+    // "FAILED: tests/CMakeFiles/<target>.dir/..." or "FAILED: tests/bin/<target>"
+    const std::string object_dir = "CMakeFiles/" + target + ".dir/";
+    std::istringstream lines(output());
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind("FAILED: ", 0) != 0) continue;
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        if (line.find(object_dir) != std::string::npos ||
+            (line.size() > target.size() + 1 && line.compare(line.size() - target.size() - 1, target.size() + 1, "/" + target) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void Build::cancel() { run_.cancel(); }
 
 }  // namespace course

@@ -2,10 +2,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "info.hpp"
+#include "manifest.hpp"
 #include "watchdog.hpp"
 
 namespace course {
@@ -32,6 +35,7 @@ struct Context {
     std::filesystem::path root;       ///< top of the repository (holds exercises/info.json)
     std::filesystem::path build_dir;  ///< root/build/dev unless COURSE_BUILD_DIR says otherwise
     std::filesystem::path state_dir;  ///< root/.course: the student's progress and hints
+    std::filesystem::path cwd;        ///< where the user ran the command: paths are shown from here
     Course course;
     Style style;
 
@@ -41,34 +45,54 @@ struct Context {
     std::filesystem::path exercise_file(const Exercise& e, const std::string& file) const {
         return root / "exercises" / e.chapter_dir / file;
     }
-    std::filesystem::path test_binary(const std::string& target) const {
-        return build_dir / "tests" / "bin" / target;
-    }
-};
 
-/// The output of a build step.
-struct BuildResult {
-    bool ok = false;
-    std::string output;
+    /// The build's manifest (configuring the build first if it has never been).
+    const Manifest& manifest() const;
+
+    /// A path as the user would type it from where they are ("exercises/01_processes/x.hpp"
+    /// at the top, "x.hpp" inside that folder).
+    std::string shown(const std::filesystem::path& path) const;
+
+    /// A course command as the user would type it from where they are: "./course check 01"
+    /// at the top, "../../course check 01" two folders down.
+    std::string command(std::string_view arguments) const;
+
+private:
+    mutable std::optional<Manifest> manifest_;
 };
 
 /// Runs a build command (cmake, ninja) in `workdir`, its output captured. Builds are long,
 /// never endless: `limits` bound them.
-Outcome run_command(const std::filesystem::path& workdir, std::vector<std::string> argv, const Limits& limits);
+Outcome run_command(const std::filesystem::path& workdir, std::vector<std::string> argv, const Limits& limits,
+                    const Tick& tick = {});
 
-/// Configures the dev build if it has not been configured yet, showing CMake's progress.
+/// Configures the dev build if it has not been configured yet. Its messages go to stderr,
+/// so that a report written to stdout stays clean.
 void ensure_configured(const Context& context);
 
-/// Builds `targets` with Ninja in the dev build (keeping going past failures). The output
-/// is returned, not shown.
-BuildResult build_targets(const Context& context, const std::vector<std::string>& targets);
+/// A Ninja build of some targets in the dev build, running in the background (keeping
+/// going past failures), so that the first binary can run while the others still build.
+class Build {
+public:
+    Build(const Context& context, const std::vector<std::string>& targets);
+    /// Waits until `binary` has been linked by this build, or the build has ended.
+    void wait_for(const std::filesystem::path& binary, const Tick& tick);
+    /// Waits for the end of the build.
+    void finish(const Tick& tick);
+    /// Whether the build has ended, and whether it succeeded.
+    bool ended();
+    bool ok();
+    /// What Ninja printed so far (everything, once ended).
+    std::string output() const;
+    /// Whether `target` failed to build, according to Ninja's output so far.
+    bool failed(const std::string& target) const;
+    /// Stops the build (a check that no longer needs it).
+    void cancel();
 
-/// Which of `targets` failed to build, according to Ninja's output.
-std::vector<std::string> failed_targets(const std::string& ninja_output,
-                                        const std::vector<std::string>& targets);
-
-/// The compiler's messages about one target, cut to what a student needs first.
-std::string compiler_messages(const std::string& ninja_output, const std::string& target,
-                              std::size_t max_lines = 40);
+private:
+    std::filesystem::path build_dir_;
+    Watched run_;
+    std::optional<Outcome> outcome_;
+};
 
 }  // namespace course

@@ -1,4 +1,4 @@
-// diagnosis.cpp: read gdb backtraces and ThreadSanitizer reports for people.
+// diagnosis.cpp: read gdb backtraces, crash frames and ThreadSanitizer reports for people.
 #include "diagnosis.hpp"
 
 #include <algorithm>
@@ -7,48 +7,14 @@
 #include <set>
 #include <sstream>
 #include <string_view>
-#include <vector>
+
+#include "text.hpp"
+#include "watchdog.hpp"
 
 namespace course {
 namespace {
 
-struct Frame {
-    std::string function;
-    std::string file;  // empty when gdb knows no source file
-    int line = 0;
-};
-
-std::string basename_of(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-/// A frame in the code a student or a test wrote, rather than in the standard library,
-/// the C library or a sanitizer's runtime.
-bool is_user_file(const std::string& file) {
-    if (file.empty()) return false;
-    // System headers, and the C library's own sources (./nptl/..., ../sysdeps/...).
-    if (file.rfind("/usr/", 0) == 0 || file.rfind("./", 0) == 0 || file.rfind("../", 0) == 0) return false;
-    if (file.find("/libsanitizer/") != std::string::npos) return false;
-    if (file.find("/gcc/") != std::string::npos || file.find("libstdc++") != std::string::npos) {
-        return false;
-    }
-    return file.find('/') != std::string::npos || file.find('.') != std::string::npos;
-}
-
-/// Parses one "#N  0x... in function (...) at file:line" line of a gdb backtrace.
-bool parse_gdb_frame(const std::string& text, Frame& frame) {
-    static const std::regex pattern(R"(^#\d+\s+(?:0x[0-9a-f]+ in )?(.*?)(?: at (\S+):(\d+)| from (\S+))?$)");
-    std::smatch m;
-    if (!std::regex_match(text, m, pattern)) return false;
-    std::string function = m[1].str();
-    // Drop the argument list gdb prints after the name: " (...)" or " ()".
-    if (const auto open = function.rfind(" ("); open != std::string::npos) function.resize(open);
-    frame.function = function;
-    frame.file = m[2].matched ? m[2].str() : "";
-    frame.line = m[3].matched ? std::stoi(m[3].str()) : 0;
-    return true;
-}
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 /// What a thread blocked in `function` is waiting for, or empty.
 std::string waiting_for(const std::string& function) {
@@ -62,6 +28,9 @@ std::string waiting_for(const std::string& function) {
         Known{"mutex::lock", "waits for a mutex"},
         Known{"mutex::try_lock_", "waits for a mutex (timed)"},
         Known{"pthread_mutex_lock", "waits for a mutex"},
+        Known{"pthread_mutex_clocklock", "waits for a mutex (timed)"},
+        Known{"pthread_mutex_timedlock", "waits for a mutex (timed)"},
+        Known{"lll_lock_wait", "waits for a mutex"},
         Known{"pthread_rwlock_", "waits for a shared mutex"},
         Known{"std::lock<", "waits for several mutexes (std::lock)"},
         Known{"thread::join", "waits for a thread to finish (join)"},
@@ -93,58 +62,97 @@ std::string waiting_for(const std::string& function) {
     return "";
 }
 
-std::string describe_thread(const std::string& title, const std::vector<Frame>& frames) {
+std::string describe_thread(const std::string& title, const std::vector<Frame>& frames, const CodeOwners& owners) {
+    // What it waits for: the outermost blocking call below the first frame of our code.
     std::string blocked;
-    std::string blocked_in;
     for (const Frame& f : frames) {
-        if (is_user_file(f.file)) break;
-        if (const std::string meaning = waiting_for(f.function); !meaning.empty()) {
-            blocked = meaning;
-            blocked_in = f.function;
-        }
+        if (owners.owner_of(f) != Owner::system) break;
+        if (const std::string meaning = waiting_for(f.function); !meaning.empty()) blocked = meaning;
     }
-    std::vector<const Frame*> mine;
-    for (const Frame& f : frames) {
-        // The course's own doctest main is no place a student looks for a bug.
-        if (is_user_file(f.file) && basename_of(f.file) != "doctest_main.cpp") mine.push_back(&f);
-    }
-    // doctest names a test case's body DOCTEST_ANON_FUNC_<n>.
-    const auto function_name = [](const Frame& f) {
-        return f.function.rfind("DOCTEST_ANON_", 0) == 0 ? std::string("the test case") : f.function + "()";
-    };
-    std::ostringstream line;
-    line << title << ' ';
+    std::ostringstream text;
+    text << title << ' ';
     if (!blocked.empty()) {
-        line << blocked;
+        text << blocked;
     } else if (!frames.empty()) {
-        line << "is running (an endless loop?)";
-        if (!is_user_file(frames.front().file)) line << " in " << frames.front().function << "()";
-    }
-    if (!mine.empty()) {
-        line << " in " << function_name(*mine.front()) << " at " << basename_of(mine.front()->file) << ':'
-             << mine.front()->line;
-        for (std::size_t i = 1; i < mine.size() && i < 3; ++i) {
-            line << "\n    called from " << function_name(*mine[i]) << " at "
-                 << basename_of(mine[i]->file) << ':' << mine[i]->line;
+        text << "is running (an endless loop?)";
+        if (owners.owner_of(frames.front()) == Owner::system) {
+            text << " in " << short_function_name(frames.front().function);
         }
     }
-    return line.str();
+    text << '\n' << indent(describe_stack(frames, owners, 3), "  ");
+    return text.str();
 }
 
-std::string without_tsan_noise(std::string line) {
-    // "#0 f() /path/file.hpp:20 (binary+0x1234)" -> "#0 f() file.hpp:20"
-    static const std::regex module(R"( \([^()]*\+0x[0-9a-f]+\)$)");
-    static const std::regex path(R"( /\S*/([^/\s]+:\d+))");
+/// "#0 f() /path/file.hpp:20 (binary+0x1234)" -> "f() at file.hpp:20"
+std::string frame_line(const Frame& frame) {
+    return short_function_name(frame.function) + (frame.file.empty() ? "" : " at " + place(frame));
+}
+
+std::string without_addresses(std::string line) {
+    static const std::regex address(R"( \(0x[0-9a-f]+\)| at 0x[0-9a-f]+| \([^() ]+\+0x[0-9a-f]+\))");
     static const std::regex pid(R"( \(pid=\d+\))");
-    line = std::regex_replace(line, module, "");
-    line = std::regex_replace(line, path, " $1");
+    static const std::regex sanitizer_pid(R"(^==\d+==)");
+    line = std::regex_replace(line, address, "");
     line = std::regex_replace(line, pid, "");
-    return line;
+    return std::regex_replace(line, sanitizer_pid, "");
+}
+
+/// A section of a report: a heading ("Write of size 4 at ... by thread T2:") and its frames.
+struct Section {
+    std::string heading;
+    std::vector<Frame> frames;
+};
+
+/// Headings that only add context to the one before: shown only with frames to show.
+bool is_secondary(const std::string& heading) {
+    return heading.find("previously acquired") != std::string::npos || heading.find("created at") != std::string::npos ||
+           heading.find("created by") != std::string::npos || heading.find("allocated by") != std::string::npos ||
+           heading.find("Location is") != std::string::npos;
+}
+
+std::string render_report(const std::string& warning, const std::vector<Section>& sections, const CodeOwners& owners) {
+    std::ostringstream out;
+    out << warning << '\n';
+    const Frame* where = nullptr;
+    for (const Section& section : sections) {
+        std::vector<const Frame*> shown;
+        for (const Frame& f : section.frames) {
+            const Owner owner = owners.owner_of(f);
+            if ((owner == Owner::student || owner == Owner::test) && shown.size() < 3) shown.push_back(&f);
+        }
+        const bool location = section.heading.find("Location is") != std::string::npos;
+        // Where a mutex or a thread was created says little a student can act on.
+        if (section.heading.find("created at") != std::string::npos ||
+            section.heading.find("created by") != std::string::npos) {
+            continue;
+        }
+        // "Location is global '<null>' at 0x000000000000": TSan could not tell; say nothing.
+        if (location && section.heading.find("'<null>'") != std::string::npos) continue;
+        if (shown.empty() && !location) {
+            if (is_secondary(section.heading) || section.frames.empty()) {
+                if (!section.frames.empty() || is_secondary(section.heading)) continue;
+            } else {
+                // A main access with no frame in our code: its innermost frame, rather than nothing.
+                shown.push_back(&section.frames.front());
+            }
+        }
+        std::string heading = without_addresses(section.heading);
+        if (location) heading = std::regex_replace(heading, std::regex(R"( at 0x[0-9a-f]+.*$)"), "");
+        out << "  " << heading << '\n';
+        for (const Frame* f : shown) out << "    " << frame_line(*f) << '\n';
+        if (where == nullptr && !shown.empty() && owners.owner_of(*shown.front()) != Owner::system) where = shown.front();
+    }
+    if (where != nullptr) {
+        std::string code = source_line(where->file, where->line);
+        const auto start = code.find_first_not_of(" \t");
+        if (start != std::string::npos) out << "  " << place(*where) << " | " << code.substr(start) << '\n';
+    }
+    return out.str();
 }
 
 }  // namespace
 
-std::string summarise_stacks(const std::string& gdb_output) {
+std::string summarise_stacks(const std::string& gdb_output, const CodeOwners& owners) {
     static const std::regex thread_title(R"(^Thread (\d+) \(.*\):$)");
     std::istringstream in(gdb_output);
     std::string text;
@@ -158,79 +166,154 @@ std::string summarise_stacks(const std::string& gdb_output) {
             if (parse_gdb_frame(text, frame)) threads.back().second.push_back(frame);
         }
     }
+    if (threads.empty()) return "";
     // gdb lists the newest thread first; the main thread (1) reads best at the top.
     std::reverse(threads.begin(), threads.end());
     std::ostringstream out;
     for (const auto& [title, frames] : threads) {
-        out << describe_thread(title == "thread 1" ? "main thread" : title, frames) << '\n';
+        out << describe_thread(title == "thread 1" ? "main thread" : title, frames, owners);
     }
     return out.str();
 }
 
-std::string tsan_report_kind(const std::string& log) {
-    static const std::regex warning(R"(WARNING: ThreadSanitizer: ([^(\n]*[^ (\n])(?: \((potential deadlock)\))?)");
-    std::smatch m;
-    if (!std::regex_search(log, m, warning)) return "";
-    return m[2].matched ? m[1].str() + " (" + m[2].str() + ")" : m[1].str();
-}
-
-std::string trim_tsan_report(const std::string& log, int max_reports) {
+TsanFindings read_tsan_log(const std::string& log, const CodeOwners& owners, int max_reports) {
+    TsanFindings findings;
+    static const std::regex warning(R"(^(?:==\d+==)?(?:WARNING|ERROR): ThreadSanitizer: (.*?)(?: \(pid=\d+\))?$)");
+    static const std::regex fatal(R"(^(SEGV|BUS|FPE|ILL|ABRT|TRAP|signal \d+)\b)");
     std::istringstream in(log);
     std::string text;
-    std::ostringstream out;
     std::set<std::string> seen_summaries;
-    std::string current;
+    std::ostringstream out;
     int kept = 0;
     int skipped = 0;
-    int frames_in_section = 0;
     bool in_report = false;
-    std::string first_frame;  // of the current section, kept if no user frame shows up
-    auto flush = [&](const std::string& summary) {
-        if (seen_summaries.insert(summary).second && kept < max_reports) {
-            out << current << without_tsan_noise(summary) << "\n\n";
+    std::string heading_line;
+    std::vector<Section> sections;
+    const auto finish = [&](const std::string& summary) {
+        const std::string key = summary.empty() ? heading_line : summary;
+        if (seen_summaries.insert(key).second && kept < max_reports) {
+            out << render_report(heading_line, sections, owners) << '\n';
             ++kept;
         } else {
             ++skipped;
         }
-        current.clear();
+        sections.clear();
+        in_report = false;
     };
     while (std::getline(in, text)) {
-        if (text.rfind("WARNING: ThreadSanitizer:", 0) == 0) {
+        std::smatch m;
+        if (std::regex_match(text, m, warning)) {
+            if (in_report) finish("");
             in_report = true;
-            current = without_tsan_noise(text) + "\n";
-            frames_in_section = 0;
+            std::string kind = m[1].str();
+            std::smatch f;
+            const bool is_fatal = std::regex_search(kind, f, fatal);
+            if (findings.kind.empty()) {
+                findings.kind = kind;
+                if (is_fatal) {
+                    findings.fatal_signal = true;
+                    findings.signal_name = f[1].str();
+                    // "SEGV on unknown address 0x000000000000 (pc ... T8659)" -> keep the address
+                    findings.kind = std::regex_replace(kind, std::regex(R"( \(pc .*\)$)"), "");
+                }
+            }
+            heading_line = "ThreadSanitizer: " + std::regex_replace(kind, std::regex(R"( \(pc .*\)$)"), "");
             continue;
         }
         if (!in_report) continue;
-        if (text.rfind("SUMMARY: ThreadSanitizer:", 0) == 0) {
-            flush(text);
-            in_report = false;
+        if (starts_with(text, "SUMMARY: ThreadSanitizer:")) {
+            finish(text);
             continue;
         }
         const auto first = text.find_first_not_of(' ');
         if (first == std::string::npos) continue;
-        if (text[first] == '#') {
-            // "#3 function /path/file:line (module+0x...)": keep frames in user files.
-            static const std::regex frame(R"(#\d+ (.*) (\S+):(\d+)(?::\d+)? \(.*\)$)");
-            std::smatch m;
-            const bool user = std::regex_search(text, m, frame) && is_user_file(m[2].str());
-            if (user && frames_in_section < 3) {
-                current += without_tsan_noise(text) + "\n";
-                ++frames_in_section;
-            }
+        Frame frame;
+        if (text[first] == '#' && parse_tsan_frame(text, frame)) {
+            if (sections.empty()) sections.push_back({"", {}});
+            sections.back().frames.push_back(frame);
+            if (findings.fatal_signal && kept == 0 && sections.size() == 1) findings.crash_frames.push_back(frame);
             continue;
         }
-        if (text.find("Mutex M") != std::string::npos && text.find("created at") == std::string::npos) {
-            current += without_tsan_noise(text) + "\n";
+        const std::string line = without_addresses(text.substr(first));
+        if (line.find("The signal is caused by") != std::string::npos || starts_with(line, "Hint:")) {
+            if (findings.fatal_signal && kept == 0) findings.access += (findings.access.empty() ? "" : " ") + line;
             continue;
         }
-        // A section header: "Write of size 4 at ... by thread T2:", "Previous read ...",
-        // "Location is heap block ...", "Thread T2 ... created by main thread at:".
-        current += without_tsan_noise(text) + "\n";
-        frames_in_section = 0;
+        if (starts_with(line, "ThreadSanitizer can not provide") || starts_with(line, "ABORTING")) continue;
+        if (starts_with(line, "Cycle in lock order graph")) {
+            heading_line += "\n  " + line;
+            continue;
+        }
+        sections.push_back({line, {}});
     }
-    if (skipped > 0) out << "(and " << skipped << " more report" << (skipped > 1 ? "s" : "") << " of the same kind or beyond the first " << max_reports << ")\n";
-    return out.str();
+    if (in_report) finish("");
+    if (skipped > 0) {
+        out << "(and " << skipped << " more report" << (skipped > 1 ? "s" : "") << " of the same kind or beyond the first "
+            << max_reports << ")\n";
+    }
+    findings.trimmed = out.str();
+    while (!findings.trimmed.empty() && (findings.trimmed.back() == '\n' || findings.trimmed.back() == ' ')) {
+        findings.trimmed.pop_back();
+    }
+    findings.trimmed += '\n';
+    return findings;
+}
+
+std::vector<Frame> symbolize_crash(const std::filesystem::path& binary, const std::string& pc,
+                                   const std::vector<std::string>& frames) {
+    // The handler's own frames come first, then the signal trampoline, then the faulting
+    // instruction: start there. Without it, skip the handler and the trampoline.
+    std::size_t first = std::find(frames.begin(), frames.end(), pc) - frames.begin();
+    if (first == frames.size()) first = std::min<std::size_t>(2, frames.size());
+    std::vector<std::string> addresses;
+    std::vector<std::size_t> positions;  // where each address' frames go
+    std::vector<std::vector<Frame>> slots;
+    for (std::size_t i = first; i < frames.size(); ++i) {
+        const std::string& f = frames[i];
+        slots.emplace_back();
+        if (starts_with(f, "0x")) {
+            // A return address points after its call: look up the call itself.
+            unsigned long long offset = std::stoull(f, nullptr, 16);
+            if (i != first && offset > 0) --offset;
+            std::ostringstream hex;
+            hex << "0x" << std::hex << offset;
+            addresses.push_back(hex.str());
+            positions.push_back(slots.size() - 1);
+        } else {
+            slots.back().push_back({"(in " + f.substr(0, f.find('+')) + ")", "", 0});
+        }
+    }
+    if (!addresses.empty()) {
+        // One addr2line call per address keeps inlined frames with the address they belong to.
+        std::vector<std::string> argv{"addr2line", "-a", "-p", "-f", "-C", "-i", "-e", binary.string()};
+        argv.insert(argv.end(), addresses.begin(), addresses.end());
+        Launch launch;
+        launch.argv = argv;
+        Limits limits;
+        limits.wall = std::chrono::seconds(20);
+        limits.file_bytes = 0;
+        const Outcome outcome = run_watched(launch, limits);
+        // Each address starts with "0x...: "; "(inlined by)" lines belong to the one before.
+        std::istringstream in(outcome.output);
+        std::string line;
+        std::string chunk;
+        std::vector<std::string> chunks;
+        while (std::getline(in, line)) {
+            if (starts_with(line, "0x") && !chunk.empty()) {
+                chunks.push_back(chunk);
+                chunk.clear();
+            }
+            chunk += line + "\n";
+        }
+        if (!chunk.empty()) chunks.push_back(chunk);
+        for (std::size_t i = 0; i < positions.size(); ++i) {
+            if (i < chunks.size()) slots[positions[i]] = parse_addr2line(chunks[i]);
+            if (slots[positions[i]].empty()) slots[positions[i]].push_back({addresses[i], "", 0});
+        }
+    }
+    std::vector<Frame> result;
+    for (const auto& slot : slots) result.insert(result.end(), slot.begin(), slot.end());
+    return result;
 }
 
 }  // namespace course

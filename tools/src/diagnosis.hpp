@@ -1,20 +1,37 @@
-// diagnosis.hpp: turn gdb backtraces and ThreadSanitizer reports into what a student needs to read.
+// diagnosis.hpp: turn gdb backtraces, crash frames and ThreadSanitizer logs into what a student needs to read.
 #pragma once
 
+#include <filesystem>
 #include <string>
+#include <vector>
+
+#include "frames.hpp"
 
 namespace course {
 
-/// From gdb's "thread apply all bt": one line per thread saying what it waits for and
-/// where, e.g. "thread 2 waits for a mutex (std::mutex::lock) in transfer() at bank.hpp:31".
-std::string summarise_stacks(const std::string& gdb_output);
+/// From gdb's "thread apply all bt": one paragraph per thread saying what it waits for and
+/// where in the student's code, e.g. "thread 2 waits for a mutex in course::transfer() at
+/// transfers.hpp:71", with the source line; the tests' helpers fold into one line.
+std::string summarise_stacks(const std::string& gdb_output, const CodeOwners& owners);
 
-/// A ThreadSanitizer log trimmed to the report headers, the frames in the student's and
-/// the tests' files, and the summary lines; at most `max_reports` distinct reports.
-std::string trim_tsan_report(const std::string& log, int max_reports = 2);
+/// What a ThreadSanitizer log holds.
+struct TsanFindings {
+    std::string kind;          ///< the first report's kind ("data race", ...); empty: no report
+    bool fatal_signal = false; ///< the process died of a signal, which TSan reported (a crash, not a race)
+    std::string signal_name;   ///< "SEGV", "BUS", "FPE"... when fatal_signal
+    std::string access;        ///< "The signal is caused by a WRITE memory access." and its hint
+    std::vector<Frame> crash_frames;  ///< the crashing thread's frames, innermost first
+    std::string trimmed;       ///< the reports, trimmed for a student (never an empty heading)
+};
 
-/// The kind of the first ThreadSanitizer report in a log: "data race",
-/// "lock-order-inversion (potential deadlock)", "heap-use-after-free", ...; empty if none.
-std::string tsan_report_kind(const std::string& log);
+/// Reads every report of a ThreadSanitizer log. At most `max_reports` distinct reports are
+/// kept in `trimmed`; the rest are counted.
+TsanFindings read_tsan_log(const std::string& log, const CodeOwners& owners, int max_reports = 2);
+
+/// Turns the frames a crashed test process reported ("0x1a2b" offsets in `binary`,
+/// "libc.so.6+0x10" elsewhere) into frames with function, file and line, with addr2line.
+/// `pc` is the faulting instruction; frames before it are the crash handler's own.
+std::vector<Frame> symbolize_crash(const std::filesystem::path& binary, const std::string& pc,
+                                   const std::vector<std::string>& frames);
 
 }  // namespace course

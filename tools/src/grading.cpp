@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "compiler_errors.hpp"
 #include "parallel.hpp"
 
 namespace course {
@@ -279,7 +280,10 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
         if (!w.graded.problem.empty() || w.plain.empty()) continue;
         const std::string& main_target = w.plain.front().name;
         if (!fs::exists(w.plain.front().binary)) {
-            w.graded.problem = "it does not compile:\n" + compiler_messages(build_log, main_target, 60);
+            CodeOwners owners;
+            owners.student_files = w.graded.exercise->files;
+            w.graded.problem = "it does not compile:\n" +
+                               first_compiler_error(compiler_output_for(build_log, main_target), owners, "");
         }
     }
 
@@ -340,8 +344,10 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
                     c.hidden = true;
                     c.result.name = "hidden tests";
                     c.result.status = Status::build_error;
+                    CodeOwners owners;
+                    owners.student_files = w.graded.exercise->files;
                     c.result.explanation = "the hidden tests do not compile against this submission:\n" +
-                                           compiler_messages(build_log, w.plain[ti].name, 30);
+                                           first_compiler_error(compiler_output_for(build_log, w.plain[ti].name), owners, "");
                     w.graded.cases.push_back(c);
                 }
                 continue;

@@ -15,11 +15,14 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <thread>
 
+#include "activity.hpp"
 #include "checking.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
+#include "text.hpp"
 
 namespace course {
 namespace fs = std::filesystem;
@@ -34,41 +37,55 @@ std::string bar(int done, int total, int width) {
            std::string(static_cast<std::size_t>(width - filled), '-') + "]";
 }
 
+/// The word the map shows for a standing, and the note under it, if any.
+std::pair<std::string, std::string> standing_words(const Context& context, const Exercise& e, Standing standing) {
+    const Style& s = context.style;
+    switch (standing) {
+        case Standing::passed: return {s.green("passed     "), ""};
+        case Standing::passed_unchecked:
+            return {s.yellow("passed?    "), "passed, not checked for races: " + context.command("check " + e.id())};
+        case Standing::race:
+            return {s.magenta("race       "),
+                    "its tests pass, but ThreadSanitizer found a race: " + context.command("check " + e.id())};
+        case Standing::failing: return {s.red("failing    "), ""};
+        case Standing::in_progress: return {s.yellow("in progress"), ""};
+        case Standing::not_started: return {s.dim("not started"), ""};
+    }
+    return {"?", ""};
+}
+
 void show_map() {
     const Context context = Context::discover();
     const Progress progress(context);
     const Style& s = context.style;
-    std::cout << s.bold(context.course.title) << "\n\n";
+    const std::size_t width = output_width();
+    std::cout << wrap(s.bold(context.course.title), width) << '\n';
     int done = 0;
     int total = 0;
     for (const Chapter& chapter : context.course.chapters) {
         int chapter_done = 0;
         for (const Exercise& e : chapter.exercises) chapter_done += progress.standing(e) == Standing::passed;
         const int count = static_cast<int>(chapter.exercises.size());
-        std::cout << s.bold(chapter.number + " " + chapter.title) << std::string(28 - std::min<std::size_t>(27, chapter.title.size()), ' ')
-                  << bar(chapter_done, count, 10) << ' ' << chapter_done << '/' << count << '\n';
+        std::string heading = chapter.number + " " + chapter.title;
+        heading.resize(std::max<std::size_t>(heading.size() + 1, 31), ' ');
+        std::cout << s.bold(heading) << bar(chapter_done, count, 10) << ' ' << chapter_done << '/' << count << '\n';
         for (const Exercise& e : chapter.exercises) {
-            std::string word;
-            switch (progress.standing(e)) {
-                case Standing::passed: word = s.green("passed     "); break;
-                case Standing::failing: word = s.red("failing    "); break;
-                case Standing::in_progress: word = s.yellow("in progress"); break;
-                case Standing::not_started: word = s.dim("not started"); break;
-            }
+            const auto [word, note] = standing_words(context, e, progress.standing(e));
             std::string name = e.name;
-            name.resize(std::max<std::size_t>(name.size(), 20), ' ');
-            std::cout << "   " << word << "  " << name << ' ' << s.dim(e.title) << '\n';
+            name.resize(std::max<std::size_t>(name.size(), 19), ' ');
+            // "   passed       exit_code           How did it end? ...", the title wrapped under itself.
+            std::cout << wrap(s.dim(e.title), width, "   " + word + "  " + name + " ", std::string(36, ' '));
+            if (!note.empty()) std::cout << wrap(note, width, "      ", "        ");
         }
         done += chapter_done;
         total += count;
     }
-    std::cout << '\n' << s.bold("Progress ") << bar(done, total, 40) << ' ' << done << '/' << total
-              << " exercises\n\n";
+    std::cout << '\n' << s.bold("Progress ") << bar(done, total, 40) << ' ' << done << '/' << total << " exercises\n\n";
     if (const Exercise* next = progress.next_unsolved()) {
-        std::cout << "Next: " << s.bold(next->id()) << ", " << next->title << ".\n"
-                  << "  read   chapters/" << next->chapter_dir << "/README.md\n"
-                  << "  edit   exercises/" << next->chapter_dir << "/" << next->files.front() << '\n'
-                  << "  check  " << s.bold("./course check " + next->id()) << '\n';
+        std::cout << wrap("Next: " + s.bold(next->id()) + ", " + next->title + ".", width)
+                  << "  read   " << context.shown(context.root / "chapters" / next->chapter_dir / "README.md") << '\n'
+                  << "  edit   " << context.shown(context.exercise_file(*next, next->files.front())) << '\n'
+                  << "  check  " << s.bold(context.command("check " + next->id())) << '\n';
     } else {
         std::cout << s.green("Every exercise passes. Well done!") << '\n';
     }
@@ -76,90 +93,88 @@ void show_map() {
 
 // ---- run --------------------------------------------------------------------------------
 
-struct Example {
-    std::string chapter_number;
-    std::string chapter_dir;
-    std::string stem;  // "03_arguments_are_copied"
-};
-
-std::vector<Example> examples_of(const Context& context, const std::string& spec) {
+/// The chapter programs `spec` names: "02" (a chapter), "02/03", "02/shared_memory".
+std::vector<const ExampleBuild*> examples_of(const Context& context, const std::string& spec) {
     const std::string chapter_part = spec.substr(0, spec.find('/'));
     const std::string example_part = spec.find('/') == std::string::npos ? "" : spec.substr(spec.find('/') + 1);
-    std::vector<fs::path> chapter_dirs;
-    for (const auto& entry : fs::directory_iterator(context.root / "chapters")) {
-        if (entry.is_directory()) chapter_dirs.push_back(entry.path());
-    }
-    std::sort(chapter_dirs.begin(), chapter_dirs.end());
+    const Manifest& manifest = context.manifest();
     std::vector<std::string> known;
-    for (const fs::path& dir : chapter_dirs) {
-        const std::string name = dir.filename().string();
-        const std::string number = name.substr(0, 2);
-        known.push_back(number);
-        const std::string padded = chapter_part.size() == 1 ? "0" + chapter_part : chapter_part;
-        if (padded != number && chapter_part != name) continue;
-        std::vector<Example> found;
-        std::vector<std::string> stems;
-        for (const auto& entry : fs::directory_iterator(dir)) {
-            const std::string file = entry.path().filename().string();
-            if (entry.path().extension() != ".cpp" || file.size() < 4 || !std::isdigit(static_cast<unsigned char>(file[0]))) continue;
-            stems.push_back(entry.path().stem().string());
-        }
-        std::sort(stems.begin(), stems.end());
-        for (const std::string& stem : stems) {
-            const std::string padded_example = example_part.size() == 1 ? "0" + example_part : example_part;
-            if (example_part.empty() || stem.rfind(padded_example + "_", 0) == 0 || stem == example_part ||
-                stem.substr(3) == example_part || stem.substr(3).rfind(example_part, 0) == 0) {
-                found.push_back({number, name, stem});
-            }
-        }
-        if (found.empty()) {
-            std::string list;
-            for (const std::string& stem : stems) list += "\n  " + number + "/" + stem.substr(0, 2) + "  " + stem;
-            throw UserError("chapter " + number + " has no example '" + example_part + "'. Its examples are:" + list);
-        }
-        if (!example_part.empty() && found.size() > 1) found.resize(1);
-        return found;
+    for (const ExampleBuild& x : manifest.examples) {
+        if (known.empty() || known.back() != x.chapter) known.push_back(x.chapter);
     }
-    const auto near = closest(chapter_part, known);
-    throw UserError("there is no chapter '" + chapter_part + "'" +
-                    (near.empty() ? "" : ". Did you mean " + near.front() + "?") + " Chapters: 01 to " +
-                    (known.empty() ? "?" : known.back()) + ".");
+    const std::string padded = chapter_part.size() == 1 ? "0" + chapter_part : chapter_part;
+    std::vector<const ExampleBuild*> in_chapter;
+    for (const ExampleBuild& x : manifest.examples) {
+        const std::string dir = x.source.parent_path().filename().string();
+        if (x.chapter == padded || dir == chapter_part) in_chapter.push_back(&x);
+    }
+    if (in_chapter.empty()) {
+        const auto near = closest(chapter_part, known);
+        throw UserError("there is no chapter '" + chapter_part + "'" +
+                        (near.empty() ? "" : ". Did you mean " + near.front() + "?") + " Chapters: 01 to " +
+                        (known.empty() ? "?" : known.back()) + ".");
+    }
+    if (example_part.empty()) return in_chapter;
+    const std::string padded_example = example_part.size() == 1 ? "0" + example_part : example_part;
+    for (const ExampleBuild* x : in_chapter) {
+        const std::string& stem = x->name;
+        if (stem.rfind(padded_example + "_", 0) == 0 || stem == example_part || stem.substr(3) == example_part ||
+            stem.substr(3).rfind(example_part, 0) == 0) {
+            return {x};
+        }
+    }
+    std::string list;
+    for (const ExampleBuild* x : in_chapter) list += "\n  " + x->chapter + "/" + x->name.substr(0, 2) + "  " + x->name;
+    throw UserError("chapter " + in_chapter.front()->chapter + " has no example '" + example_part +
+                    "'. Its examples are:" + list);
 }
 
-void run_examples(const std::string& spec) {
+int run_examples(const std::string& spec) {
     const Context context = Context::discover();
-    const std::vector<Example> examples = examples_of(context, spec);
+    const std::vector<const ExampleBuild*> examples = examples_of(context, spec);
     std::vector<std::string> targets;
-    for (const Example& e : examples) targets.push_back("example." + e.chapter_number + "." + e.stem);
-    std::cout << context.style.dim("building " + std::to_string(targets.size()) + " program(s)...") << std::endl;
-    const BuildResult build = build_targets(context, targets);
-    if (!build.ok) {
-        std::cout << build.output;
+    for (const ExampleBuild* x : examples) targets.push_back(x->target);
+    Build build(context, targets);
+    {
+        Activity activity(context.style);
+        activity.start("building " + std::to_string(targets.size()) + " program(s)");
+        build.finish([&](double seconds) { activity.tick(seconds); });
+    }
+    if (!build.ok()) {
+        std::cout << build.output();
         throw UserError("building the examples failed");
     }
     int failures = 0;
-    for (const Example& e : examples) {
+    for (const ExampleBuild* x : examples) {
         std::cout << '\n'
-                  << context.style.bold("== " + e.chapter_number + "/" + e.stem + " ==") << "   "
-                  << context.style.dim("chapters/" + e.chapter_dir + "/" + e.stem + ".cpp") << std::endl;
-        const fs::path program = context.build_dir / "chapters" / e.chapter_dir / e.stem;
+                  << context.style.bold("== " + x->chapter + "/" + x->name + " ==") << "   "
+                  << context.style.dim(context.shown(context.root / x->source)) << std::endl;
         // The program is ours and made to end by itself: it runs in the terminal as is.
         const pid_t pid = fork();
         if (pid == 0) {
-            execl(program.c_str(), program.c_str(), nullptr);
+            execl(x->binary.c_str(), x->binary.c_str(), nullptr);
             _exit(127);
         }
         int status = 0;
         while (waitpid(pid, &status, 0) == -1 && errno == EINTR) {
         }
         if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-            std::cout << context.style.yellow("(exit status " + std::to_string(WEXITSTATUS(status)) + ")") << '\n';
+            const bool meant = WEXITSTATUS(status) == x->exit_code;
+            std::cout << context.style.yellow("(exit status " + std::to_string(WEXITSTATUS(status)) +
+                                              (meant ? ", as this program means to" : "") + ")")
+                      << '\n';
+            failures += meant ? 0 : 1;
+        } else if (WIFEXITED(status) && x->exit_code != 0) {
+            std::cout << context.style.red("(exit status 0, where it means to exit with " + std::to_string(x->exit_code) + ")") << '\n';
             ++failures;
         } else if (WIFSIGNALED(status)) {
-            std::cout << context.style.red("(killed by signal " + std::to_string(WTERMSIG(status)) + ")") << '\n';
+            std::cout << context.style.red("(killed by " + signal_name(WTERMSIG(status)) + ": " +
+                                           signal_meaning(WTERMSIG(status)) + ")")
+                      << '\n';
             ++failures;
         }
     }
+    return failures == 0 ? 0 : 1;
 }
 
 // ---- check and watch ---------------------------------------------------------------------
@@ -167,7 +182,7 @@ void run_examples(const std::string& spec) {
 std::vector<const Exercise*> chosen(const Context& context, const Progress& progress, const std::string& spec) {
     if (!spec.empty()) return context.course.select(spec);
     if (const Exercise* next = progress.next_unsolved()) return {next};
-    throw UserError("every exercise passes already; name one to check it again, e.g. ./course check 01");
+    throw UserError("every exercise passes already; name one to check it again, e.g. " + context.command("check 01"));
 }
 
 int check(const std::string& spec, const CheckOptions& options) {
@@ -194,66 +209,96 @@ std::string stamps(const std::vector<fs::path>& files) {
 
 enum class WatchEvent { changed, quit, hint, recheck };
 
-/// Waits until one of `files` is saved (inotify on their folders, or polling where inotify
-/// is unavailable), or the student types a command. Saves in quick succession count once.
-WatchEvent wait_for_change(const std::vector<fs::path>& files) {
-    const int inotify = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    std::vector<std::string> names;
-    for (const fs::path& file : files) {
-        names.push_back(file.filename().string());
-        // Editors often save by writing a new file and renaming it: watch the folder.
-        if (inotify >= 0) inotify_add_watch(inotify, file.parent_path().c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY);
-    }
-    const std::string before = stamps(files);
-    bool changed = false;
-    auto quiet_since = std::chrono::steady_clock::now();
-    for (;;) {
-        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {inotify, POLLIN, 0}};
-        const int ready = poll(fds, inotify >= 0 ? 2 : 1, changed ? 100 : 500);
-        if (ready > 0 && (fds[0].revents & POLLIN)) {
-            std::string line;
-            if (!std::getline(std::cin, line)) {
-                std::cin.clear();
-                fds[0].fd = -1;
-            }
-            if (line == "q" || line == "quit") return WatchEvent::quit;
-            if (line == "h" || line == "hint") return WatchEvent::hint;
-            if (line.empty() || line == "r") return WatchEvent::recheck;
+/// What `watch` listens to: the student's keyboard (until it reaches its end) and the
+/// exercise's files (inotify on their folders, with a polling fallback).
+class Watcher {
+public:
+    explicit Watcher(std::vector<fs::path> files) : files_(std::move(files)) {
+        inotify_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        for (const fs::path& file : files_) {
+            names_.push_back(file.filename().string());
+            // Editors often save by writing a new file and renaming it: watch the folder.
+            if (inotify_ >= 0) inotify_add_watch(inotify_, file.parent_path().c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY);
         }
-        if (inotify >= 0 && ready > 0 && (fds[1].revents & POLLIN)) {
-            alignas(inotify_event) char buffer[4096];
-            ssize_t n;
-            while ((n = read(inotify, buffer, sizeof buffer)) > 0) {
-                for (char* p = buffer; p < buffer + n;) {
-                    const auto* event = reinterpret_cast<const inotify_event*>(p);
-                    if (event->len > 0 && std::find(names.begin(), names.end(), event->name) != names.end()) {
-                        changed = true;
-                        quiet_since = std::chrono::steady_clock::now();
-                    }
-                    p += sizeof(inotify_event) + event->len;
+    }
+    Watcher(const Watcher&) = delete;
+    Watcher& operator=(const Watcher&) = delete;
+    ~Watcher() {
+        if (inotify_ >= 0) close(inotify_);
+    }
+
+    /// Waits until one of the files is saved, or the student types a command. Saves in
+    /// quick succession count once.
+    WatchEvent next() {
+        const std::string before = stamps(files_);
+        bool changed = false;
+        auto quiet_since = std::chrono::steady_clock::now();
+        for (;;) {
+            pollfd fds[2] = {{keyboard_open_ ? STDIN_FILENO : -1, POLLIN, 0}, {inotify_, POLLIN, 0}};
+            const int ready = poll(fds, 2, changed ? 100 : 500);
+            if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP)) != 0) {
+                std::string line;
+                if (!std::getline(std::cin, line)) {
+                    // The end of the input (a closed pipe, Ctrl-D): stop listening to it;
+                    // only saved files trigger a check from now on.
+                    keyboard_open_ = false;
+                } else if (line == "q" || line == "quit") {
+                    return WatchEvent::quit;
+                } else if (line == "h" || line == "hint") {
+                    return WatchEvent::hint;
+                } else if (line.empty() || line == "r") {
+                    return WatchEvent::recheck;
                 }
             }
-        }
-        if (inotify < 0 && stamps(files) != before && !changed) {
-            changed = true;
-            quiet_since = std::chrono::steady_clock::now();
-        }
-        // Debounce: check once the saving has been quiet for a moment.
-        if (changed && std::chrono::steady_clock::now() - quiet_since > std::chrono::milliseconds(300)) {
-            if (inotify >= 0) close(inotify);
-            return WatchEvent::changed;
+            if (inotify_ >= 0 && ready > 0 && (fds[1].revents & POLLIN) != 0) {
+                alignas(inotify_event) char buffer[4096];
+                ssize_t n;
+                while ((n = read(inotify_, buffer, sizeof buffer)) > 0) {
+                    for (char* p = buffer; p < buffer + n;) {
+                        const auto* event = reinterpret_cast<const inotify_event*>(p);
+                        if (event->len > 0 && std::find(names_.begin(), names_.end(), event->name) != names_.end()) {
+                            changed = true;
+                            quiet_since = std::chrono::steady_clock::now();
+                        }
+                        p += sizeof(inotify_event) + event->len;
+                    }
+                }
+            }
+            if (inotify_ < 0 && !changed && stamps(files_) != before) {
+                changed = true;
+                quiet_since = std::chrono::steady_clock::now();
+            }
+            // Debounce: check once the saving has been quiet for a moment.
+            if (changed && std::chrono::steady_clock::now() - quiet_since > std::chrono::milliseconds(300)) {
+                return WatchEvent::changed;
+            }
         }
     }
-}
+
+private:
+    std::vector<fs::path> files_;
+    std::vector<std::string> names_;
+    int inotify_ = -1;
+    bool keyboard_open_ = true;
+};
 
 void show_hint(const Context& context, Progress& progress, const Exercise& e);
+
+std::string clock_time() {
+    const std::time_t now = std::time(nullptr);
+    char text[16];
+    std::strftime(text, sizeof text, "%H:%M:%S", std::localtime(&now));
+    return text;
+}
 
 int watch(const std::string& spec, const CheckOptions& options) {
     const Context context = Context::discover();
     Progress progress(context);
     const Exercise* current = chosen(context, progress, spec).front();
+    const std::size_t width = output_width();
     for (;;) {
         if (context.style.color) std::cout << "\033[2J\033[H";  // a clean screen for each round
+        std::cout << context.style.dim("checking " + current->id() + " (" + clock_time() + ")...") << '\n';
         const auto checks = check_exercises(context, progress, {current}, options);
         const bool passed = checks.front().passed();
         if (passed && spec.empty()) {
@@ -262,17 +307,22 @@ int watch(const std::string& spec, const CheckOptions& options) {
                 std::cout << context.style.green("Every exercise passes. Well done!") << '\n';
                 return 0;
             }
-            std::cout << context.style.green(current->id() + " passes!") << " On to " << context.style.bold(next->id())
-                      << ": edit exercises/" << next->chapter_dir << "/" << next->files.front() << '\n';
+            std::cout << wrap(context.style.green(current->id() + " passes!") + " On to " + context.style.bold(next->id()) +
+                                  ": edit " + context.shown(context.exercise_file(*next, next->files.front())),
+                              width);
             current = next;
         }
-        std::cout << context.style.dim("\nWatching exercises/" + current->chapter_dir + "/" + current->files.front() +
-                                       " for changes. Type h + Enter for a hint, Enter to check again, q + Enter to quit.")
-                  << std::endl;
+        std::cout << '\n'
+                  << wrap(context.style.dim("Last checked at " + clock_time() + ". Watching " +
+                                            context.shown(context.exercise_file(*current, current->files.front())) +
+                                            " for changes. Type h + Enter for a hint, Enter to check again, q + Enter to quit."),
+                          width)
+                  << std::flush;
         std::vector<fs::path> files;
         for (const std::string& f : current->files) files.push_back(context.exercise_file(*current, f));
+        Watcher watcher(files);
         for (;;) {
-            const WatchEvent event = wait_for_change(files);
+            const WatchEvent event = watcher.next();
             if (event == WatchEvent::quit) return 0;
             if (event == WatchEvent::hint) {
                 show_hint(context, progress, *current);
@@ -285,10 +335,20 @@ int watch(const std::string& spec, const CheckOptions& options) {
 
 // ---- hint and reset ------------------------------------------------------------------------
 
+/// Each line dimmed on its own, so that no colour code spans a line break.
+std::string dim_lines(const Style& style, const std::string& text) {
+    std::istringstream in(text);
+    std::string line;
+    std::string out;
+    while (std::getline(in, line)) out += style.dim(line) + "\n";
+    return out;
+}
+
 void show_hint(const Context& context, Progress& progress, const Exercise& e) {
     const Style& s = context.style;
+    const std::size_t width = output_width();
     if (e.hints.empty()) {
-        std::cout << "There are no hints for " << e.id() << ": its lesson has what you need.\n";
+        std::cout << wrap("There are no hints for " + e.id() + ": its lesson has what you need.", width);
         return;
     }
     ExerciseState& state = progress[e.name];
@@ -299,13 +359,17 @@ void show_hint(const Context& context, Progress& progress, const Exercise& e) {
     for (int i = 0; i < state.hints_seen; ++i) {
         const std::string title = "Hint " + std::to_string(i + 1) + " of " + std::to_string(total) + " for " + e.id() + ":";
         const bool newest = i + 1 == state.hints_seen;
-        std::cout << (newest ? s.bold(title) : s.dim(title)) << '\n'
-                  << (newest ? e.hints[static_cast<std::size_t>(i)] : s.dim(e.hints[static_cast<std::size_t>(i)])) << "\n\n";
+        const std::string& hint = e.hints[static_cast<std::size_t>(i)];
+        std::cout << (newest ? s.bold(title) : s.dim(title)) << '\n';
+        // Dim the older hints line by line, so that wrapping keeps the colour codes whole.
+        const std::string wrapped = wrap(hint, width);
+        std::cout << (newest ? wrapped : dim_lines(s, wrapped)) << '\n';
     }
     if (had_all) {
-        std::cout << "That was the last hint. Re-read the specification above the function in exercises/"
-                  << e.chapter_dir << "/" << e.files.front() << ", and the tests in tests/" << e.chapter_dir
-                  << "/test_" << e.name << ".cpp.\n";
+        std::cout << wrap("That was the last hint. Re-read the specification above the function in " +
+                              context.shown(context.exercise_file(e, e.files.front())) + ", and the tests in " +
+                              context.shown(context.root / "tests" / e.chapter_dir / ("test_" + e.name + ".cpp")) + ".",
+                          width);
     } else if (state.hints_seen < total) {
         std::cout << s.dim("Ask again for the next hint.") << '\n';
     }
@@ -322,27 +386,44 @@ int reset(const std::string& spec, bool yes) {
     const Context context = Context::discover();
     Progress progress(context);
     const auto exercises = context.course.select(spec);
-    std::vector<std::pair<const Exercise*, std::string>> changed;
+    struct Restore {
+        const Exercise* exercise;
+        std::string file;
+        std::string original;
+        std::string from;
+    };
+    std::vector<Restore> changed;
+    std::vector<std::string> lost;
     for (const Exercise* e : exercises) {
         for (const std::string& file : e->files) {
-            std::ifstream now(context.exercise_file(*e, file), std::ios::binary);
-            std::ifstream original(progress.original(*e, file), std::ios::binary);
-            const std::string a{std::istreambuf_iterator<char>(now), {}};
-            const std::string b{std::istreambuf_iterator<char>(original), {}};
-            if (a != b) changed.push_back({e, file});
+            std::string from;
+            const auto original = progress.stubs().original(*e, file, &from);
+            if (!original) {
+                lost.push_back(context.shown(context.exercise_file(*e, file)));
+                continue;
+            }
+            if (read_file(context.exercise_file(*e, file)) != *original) changed.push_back({e, file, *original, from});
         }
+    }
+    if (!lost.empty()) {
+        std::string list;
+        for (const std::string& file : lost) list += "\n  " + file;
+        throw UserError("cannot find the original of:" + list +
+                        "\nThis copy of the course has no git history and no copy of the untouched file in .course/originals/. "
+                        "Take the file from the course's repository, or clone it with git.");
     }
     if (changed.empty()) {
         std::cout << "Nothing to reset: " << spec << " is as it was at the start.\n";
         return 0;
     }
-    std::cout << "This puts back the original of:\n";
-    for (const auto& [e, file] : changed) std::cout << "  exercises/" << e->chapter_dir << "/" << file << '\n';
+    std::cout << "This puts back the original stub of:\n";
+    for (const Restore& r : changed) std::cout << "  " << context.shown(context.exercise_file(*r.exercise, r.file)) << '\n';
     if (!yes) {
         if (!isatty(STDIN_FILENO)) {
             throw UserError("reset asks for confirmation in a terminal; add --yes to confirm from a script");
         }
-        std::cout << "Your changes are kept in .course/backups/. Go ahead? [y/N] " << std::flush;
+        std::cout << "Your changes are kept in " << context.shown(context.state_dir / "backups") << ". Go ahead? [y/N] "
+                  << std::flush;
         std::string answer;
         std::getline(std::cin, answer);
         if (answer != "y" && answer != "Y" && answer != "yes") {
@@ -353,18 +434,38 @@ int reset(const std::string& spec, bool yes) {
     const std::time_t now = std::time(nullptr);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    for (const auto& [e, file] : changed) {
-        const fs::path target = context.exercise_file(*e, file);
-        const fs::path backup = context.state_dir / "backups" / e->chapter_dir / (file + "." + stamp);
+    for (const Restore& r : changed) {
+        const fs::path target = context.exercise_file(*r.exercise, r.file);
+        const fs::path backup = context.state_dir / "backups" / r.exercise->chapter_dir / (r.file + "." + stamp);
         fs::create_directories(backup.parent_path());
         fs::copy_file(target, backup, fs::copy_options::overwrite_existing);
-        fs::copy_file(progress.original(*e, file), target, fs::copy_options::overwrite_existing);
-        std::cout << "restored exercises/" << e->chapter_dir << "/" << file << " (your version: "
-                  << fs::relative(backup, context.root).string() << ")\n";
-        progress[e->name].last_status.clear();
+        std::ofstream(target, std::ios::binary | std::ios::trunc) << r.original;
+        std::cout << wrap("restored " + context.shown(target) + " from " + r.from + " (your version: " +
+                              context.shown(backup) + ")",
+                          output_width(), "", "  ");
+        progress[r.exercise->name].last_status.clear();
     }
     progress.save();
     return 0;
+}
+
+/// exercises/stubs.json: checked (the default) or written again (maintainers).
+int stubs_manifest(bool write) {
+    const Context context = Context::discover();
+    const std::string wanted = Stubs::manifest_for(context);
+    const fs::path path = Stubs::manifest_path(context);
+    if (write) {
+        std::ofstream(path) << wanted;
+        std::cout << "wrote " << context.shown(path) << '\n';
+        return 0;
+    }
+    if (read_file(path) == wanted) {
+        std::cout << context.shown(path) << " matches the exercise files\n";
+        return 0;
+    }
+    std::cout << context.shown(path) << " does not match the exercise files: a stub changed. Run "
+              << context.command("stubs --write") << " and commit the result.\n";
+    return 1;
 }
 
 /// Runs a command's body and turns its status into CLI11's way of ending with it.
@@ -373,10 +474,17 @@ void finish(int status) {
 }
 
 void add_check_options(CLI::App* cmd, CheckOptions& options) {
-    cmd->add_flag("--tsan", options.tsan, "Run the ThreadSanitizer build, which also reports data races and lock-order inversions");
-    cmd->add_option("--time-limit", options.time_limit, "Seconds each test case may take (default: the exercise's own limit)")
+    cmd->add_flag_function(
+        "--no-tsan", [&options](std::int64_t) { options.races = RaceCheck::skip; },
+        "Skip the race check: a pass is then \"passed, not checked for races\"");
+    cmd->add_flag_function(
+        "--tsan", [&options](std::int64_t) { options.races = RaceCheck::only; },
+        "Run only the ThreadSanitizer build (data races and lock-order inversions)");
+    cmd->add_option("--time-limit", options.time_limit,
+                    "Seconds each test case may take (default: the exercise's own limit; longer under ThreadSanitizer)")
         ->check(CLI::Range(1, 3600));
-    cmd->add_flag("-v,--verbose", options.verbose, "Show passing test cases and everything the tests printed");
+    cmd->add_flag("-v,--verbose", options.verbose,
+                  "Show passing test cases, everything the tests printed and the compiler's full messages");
 }
 
 }  // namespace
@@ -389,23 +497,31 @@ void add_student_commands(CLI::App& app) {
     auto spec = std::make_shared<std::string>();
     auto options = std::make_shared<CheckOptions>();
     auto yes = std::make_shared<bool>(false);
+    auto write = std::make_shared<bool>(false);
 
     CLI::App* map = app.add_subcommand("map", "Show the course map: every exercise passed, failing or not started (the default)");
     map->callback([] { show_map(); });
 
     CLI::App* run = app.add_subcommand("run", "Build and run a chapter's example programs, or one of them");
     run->add_option("what", *spec, "A chapter (02) or one example (02/03, or 02/shared_memory)")->required();
-    run->callback([spec] { run_examples(*spec); });
-    run->footer("Examples:\n  ./course run 01      every program of chapter 01, in order\n  ./course run 01/05   only 05_exit_status");
+    run->callback([spec] { finish(run_examples(*spec)); });
+    run->footer(
+        "Examples:\n  ./course run 01      every program of chapter 01, in order\n  ./course run 01/05   only 05_exit_status\n"
+        "The status is 1 when a program crashed or ended with a status it does not mean to.");
 
-    CLI::App* check_cmd = app.add_subcommand("check", "Build exercises and run their tests, with a verdict for every test case");
+    CLI::App* check_cmd = app.add_subcommand(
+        "check", "Build exercises and run their tests, then check them for data races, with a verdict for every test case");
     check_cmd->add_option("what", *spec, "An exercise (01/exit_code or exit_code) or a chapter (01); default: the next unsolved exercise");
     add_check_options(check_cmd, *options);
     check_cmd->callback([spec, options] { finish(check(*spec, *options)); });
     check_cmd->footer(
-        "Verdicts: PASS, FAIL (with the failed check and its values), TIMEOUT (probably a deadlock: shows\n"
-        "where each thread was waiting), CRASH (with the signal), RACE (ThreadSanitizer's report, with --tsan),\n"
-        "NO RESULT (the program ended before the test did), BUILD (the compiler's errors).");
+        "Races are checked by default: when every test case passes, the same tests run again under\n"
+        "ThreadSanitizer, and only then is the exercise passed. A race stays on the map until a\n"
+        "clean ThreadSanitizer run of the same files.\n"
+        "Verdicts: PASS, FAIL (the failed check and its values), TIMEOUT (probably a deadlock: who\n"
+        "holds which lock and who waits), CRASH (the signal, and your line where it happened), RACE\n"
+        "(ThreadSanitizer's report, trimmed), NO RESULT (the program ended before the test did),\n"
+        "BUILD (the first compiler error, your line first; -v for everything).");
 
     CLI::App* watch_cmd = app.add_subcommand("watch", "Check the current exercise again every time you save it");
     watch_cmd->add_option("what", *spec, "An exercise to watch; default: the next unsolved one, then the next...");
@@ -416,10 +532,15 @@ void add_student_commands(CLI::App& app) {
     hint_cmd->add_option("what", *spec, "An exercise (01/exit_code); default: the next unsolved one");
     hint_cmd->callback([spec] { finish(hint(*spec)); });
 
-    CLI::App* reset_cmd = app.add_subcommand("reset", "Put an exercise's original file back (your version is kept in .course/backups/)");
+    CLI::App* reset_cmd = app.add_subcommand("reset", "Put an exercise's original stub back (your version is kept in .course/backups/)");
     reset_cmd->add_option("what", *spec, "An exercise (01/exit_code) or a chapter (01)")->required();
     reset_cmd->add_flag("-y,--yes", *yes, "Do not ask for confirmation");
     reset_cmd->callback([spec, yes] { finish(reset(*spec, *yes)); });
+
+    CLI::App* stubs_cmd = app.add_subcommand("stubs", "Check (or --write) exercises/stubs.json, the stubs' git blob ids");
+    stubs_cmd->group("");  // for the course's maintainers, not listed in --help
+    stubs_cmd->add_flag("--write", *write, "Write it for the exercise files as they are now");
+    stubs_cmd->callback([write] { finish(stubs_manifest(*write)); });
 }
 
 }  // namespace course

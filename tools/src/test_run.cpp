@@ -4,11 +4,15 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <csignal>
+#include <optional>
 #include <fstream>
 #include <random>
 #include <sstream>
 
 #include "diagnosis.hpp"
+#include "report_stream.hpp"
+#include "text.hpp"
 
 namespace course {
 namespace fs = std::filesystem;
@@ -48,7 +52,8 @@ void from_json(const nlohmann::json& json, Failure& failure) {
 
 void to_json(nlohmann::json& json, const CaseResult& r) {
     json = {{"name", r.name},           {"status", to_string(r.status)}, {"failures", r.failures},
-            {"explanation", r.explanation}, {"details", r.details},       {"output", r.output},
+            {"explanation", r.explanation}, {"location", r.location},    {"details", r.details},
+            {"output", r.output},
             {"seconds", r.seconds},     {"stray_processes", r.stray_processes},
             {"runs", r.runs},           {"passes", r.passes}};
 }
@@ -58,6 +63,7 @@ void from_json(const nlohmann::json& json, CaseResult& r) {
     r.status = status_from_string(json.value("status", ""));
     r.failures = json.value("failures", std::vector<Failure>{});
     r.explanation = json.value("explanation", "");
+    r.location = json.value("location", "");
     r.details = json.value("details", "");
     r.output = json.value("output", "");
     r.seconds = json.value("seconds", 0.0);
@@ -78,12 +84,32 @@ std::string exact_case_filter(const std::string& name) {
 
 namespace {
 
+/// A fatal signal the test process reported before it died.
+struct Crash {
+    int signal = 0;
+    std::string address;
+    bool sent = false;  ///< sent by kill()/raise()/abort() rather than caused by a fault
+    std::string access;  ///< "write" or "read" for a memory fault, where known
+    std::string pc;
+    std::vector<std::string> frames;
+};
+
+/// One case as the stream tells it.
+struct ReportedCase {
+    CaseResult result;
+    std::optional<Crash> crash;
+    bool ended = false;
+};
+
 /// The report stream of one run, case by case.
 struct Report {
+    std::optional<int> version;        // from the "stream" event; missing: not a course test main
     std::vector<std::string> listed;
-    std::vector<CaseResult> cases;  // in the order they started
-    bool finished_case = false;     // the last case that started also ended
-    bool done = false;              // the run reached its end
+    std::vector<ReportedCase> cases;   // in the order they started
+    std::optional<Crash> crash_outside;  // a crash while no case ran
+    bool done = false;                 // the run reached its end
+    std::vector<std::string> unreadable;  // lines that are not events: shown, never dropped
+    bool finished_case() const { return !cases.empty() && cases.back().ended; }
 };
 
 Report parse_report(const std::string& text) {
@@ -91,32 +117,49 @@ Report parse_report(const std::string& text) {
     std::istringstream in(text);
     std::string line;
     while (std::getline(in, line)) {
+        if (line.empty()) continue;
         const auto event = nlohmann::json::parse(line, nullptr, false);
-        if (event.is_discarded() || !event.is_object()) continue;  // not ours: ignore
-        const std::string kind = event.value("event", "");
-        if (kind == "case") {
-            report.listed.push_back(event.value("name", ""));
-        } else if (kind == "start") {
-            CaseResult result;
-            result.name = event.value("name", "");
-            report.cases.push_back(result);
-            report.finished_case = false;
-        } else if (kind == "failure" && !report.cases.empty()) {
-            report.cases.back().failures.push_back(
-                {event.value("file", ""), event.value("line", 0), event.value("message", ""),
-                 event.value("context", "")});
-        } else if (kind == "exception" && !report.cases.empty()) {
-            if (!event.value("crash", false)) {
-                report.cases.back().failures.push_back(
+        if (event.is_discarded() || !event.is_object() || !event.contains("event")) {
+            report.unreadable.push_back(line);
+            continue;
+        }
+        try {
+            const std::string kind = event.at("event").get<std::string>();
+            ReportedCase* current = report.cases.empty() || report.cases.back().ended ? nullptr : &report.cases.back();
+            if (kind == report::event::stream) {
+                report.version = event.at("version").get<int>();
+            } else if (kind == report::event::listed) {
+                report.listed.push_back(event.at("name").get<std::string>());
+            } else if (kind == report::event::start) {
+                ReportedCase started;
+                started.result.name = event.at("name").get<std::string>();
+                report.cases.push_back(started);
+            } else if (kind == report::event::failure && current != nullptr) {
+                current->result.failures.push_back({event.value("file", ""), event.value("line", 0),
+                                                    event.value("message", ""), event.value("context", "")});
+            } else if (kind == report::event::exception && current != nullptr) {
+                current->result.failures.push_back(
                     {"", 0, "an exception escaped the test: " + event.value("message", ""), ""});
+            } else if (kind == report::event::crash) {
+                Crash crash;
+                crash.signal = event.at("signal").get<int>();
+                crash.address = event.value("address", "");
+                crash.sent = event.value("sent", false);
+                crash.access = event.value("access", "");
+                crash.pc = event.value("pc", "");
+                crash.frames = event.value("frames", std::vector<std::string>{});
+                (current != nullptr ? current->crash : report.crash_outside) = crash;
+            } else if (kind == report::event::end && current != nullptr) {
+                current->result.status = event.at("passed").get<bool>() ? Status::passed : Status::failed;
+                current->result.seconds = event.value("seconds", 0.0);
+                current->ended = true;
+            } else if (kind == report::event::done) {
+                report.done = true;
+            } else if (kind != report::event::schedule) {
+                report.unreadable.push_back(line);
             }
-        } else if (kind == "end" && !report.cases.empty()) {
-            CaseResult& result = report.cases.back();
-            result.status = event.value("passed", false) ? Status::passed : Status::failed;
-            result.seconds = event.value("seconds", 0.0);
-            report.finished_case = true;
-        } else if (kind == "done") {
-            report.done = true;
+        } catch (const nlohmann::json::exception&) {
+            report.unreadable.push_back(line);  // an event with a field of the wrong type
         }
     }
     return report;
@@ -175,7 +218,7 @@ Outcome run_binary(const fs::path& binary, std::vector<std::string> arguments,
         launch.env.push_back("TSAN_OPTIONS=log_path=" + (folder.path() / "tsan").string() +
                              ":halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4");
     }
-    return run_watched(launch, options.limits);
+    return run_watched(launch, options.limits, options.tick);
 }
 
 std::string seconds_text(std::chrono::milliseconds limit) {
@@ -184,9 +227,33 @@ std::string seconds_text(std::chrono::milliseconds limit) {
     return s.str();
 }
 
+/// "a segmentation fault ... (a null pointer)": what the signal means, and what the
+/// faulting address adds.
+std::string crash_meaning(int signal, const std::string& address, const std::string& access) {
+    if (signal == SIGSEGV || signal == SIGBUS) {
+        const unsigned long long at = address.empty() ? 1ULL << 40 : std::stoull(address, nullptr, 16);
+        const std::string verb = access == "WRITE" ? "wrote to" : access == "READ" ? "read" : "used";
+        if (at < 4096) return "a null pointer was used (it " + verb + " address " + (at == 0 ? "0" : address) + ")";
+    }
+    return signal_meaning(signal);
+}
+
+/// A crash's verdict: the signal, what it means, and where in the student's code.
+void judge_crash(CaseResult& result, int signal, const std::string& address, const std::vector<Frame>& frames,
+                 const RunOptions& options, const std::string& prefix, const std::string& access = "") {
+    result.status = Status::crashed;
+    std::string where;
+    if (const Frame* own = innermost_own_frame(frames, options.owners); own != nullptr) {
+        result.location = place(*own);
+        where = " in " + short_function_name(own->function) + " at " + result.location;
+    }
+    result.explanation = prefix + "crashed with " + signal_name(signal) + where + ": " + crash_meaning(signal, address, access) + ".";
+    result.details = describe_stack(frames, options.owners);
+}
+
 /// The verdict for a case that started but did not report its end, from how the run ended.
 void judge_unfinished(CaseResult& result, const Outcome& outcome, const RunOptions& options,
-                      const std::string& tsan_log) {
+                      const std::optional<Crash>& crash, const fs::path& binary) {
     switch (outcome.ending) {
         case Ending::timed_out:
             result.status = Status::timeout;
@@ -194,7 +261,7 @@ void judge_unfinished(CaseResult& result, const Outcome& outcome, const RunOptio
                                  ": probably a deadlock (or an endless loop).";
             if (!outcome.stacks.empty()) {
                 result.details = "Where each thread was when it was stopped:\n" +
-                                 summarise_stacks(outcome.stacks);
+                                 summarise_stacks(outcome.stacks, options.owners);
             }
             break;
         case Ending::cpu_limit:
@@ -210,43 +277,103 @@ void judge_unfinished(CaseResult& result, const Outcome& outcome, const RunOptio
                                  " MiB of output or file data, and was stopped.";
             break;
         case Ending::signaled:
-            result.status = Status::crashed;
-            result.explanation = "crashed with " + signal_name(outcome.signal) + ": " +
-                                 signal_meaning(outcome.signal) + ".";
+            if (crash && crash->signal == outcome.signal) {
+                judge_crash(result, outcome.signal, crash->address, symbolize_crash(binary, crash->pc, crash->frames),
+                            options, "", crash->access == "write" ? "WRITE" : crash->access == "read" ? "READ" : "");
+            } else {
+                // No frame was recorded (killed from outside, or a stack overflow in a
+                // thread): the signal alone, said so rather than hidden.
+                result.status = Status::crashed;
+                result.explanation = "crashed with " + signal_name(outcome.signal) + ": " +
+                                     signal_meaning(outcome.signal) + ". (No frame could be recorded.)";
+            }
             break;
         case Ending::exited:
-            if (options.tsan && outcome.exit_code == 66 && !tsan_log.empty()) {
-                result.status = Status::race;
-            } else {
-                result.status = Status::no_result;
-                result.explanation = "the program exited (status " + std::to_string(outcome.exit_code) +
-                                     ") before the test case finished: does the code under test "
-                                     "call exit() or quick_exit()?";
-            }
+            result.status = Status::no_result;
+            result.explanation = "the program exited (status " + std::to_string(outcome.exit_code) +
+                                 ") before the test case finished: does the code under test "
+                                 "call exit() or quick_exit()?";
             break;
         case Ending::not_started:
             result.status = Status::no_result;
             result.explanation = outcome.start_error;
             break;
+        case Ending::cancelled:
+            result.status = Status::no_result;
+            result.explanation = "the check was stopped before this case finished.";
+            break;
     }
 }
 
-/// ThreadSanitizer's findings override a pass: a race that gave the right answer by luck
-/// is still a race.
-void judge_tsan(CaseResult& result, const std::string& tsan_log) {
-    if (tsan_log.empty() || tsan_report_kind(tsan_log).empty()) return;
-    if (result.status == Status::passed || result.status == Status::failed ||
-        result.status == Status::race || result.status == Status::no_result) {
-        result.status = Status::race;
-        result.explanation = "ThreadSanitizer found a " + tsan_report_kind(tsan_log) + ".";
-        result.details = trim_tsan_report(tsan_log);
+/// ThreadSanitizer's findings. A fatal signal it reported is a crash, wherever the run had
+/// got to; any other report overrides a pass: a race that gave the right answer by luck is
+/// still a race.
+void judge_tsan(CaseResult& result, const std::string& tsan_log, const RunOptions& options) {
+    if (tsan_log.empty()) return;
+    const TsanFindings findings = read_tsan_log(tsan_log, options.owners);
+    if (findings.kind.empty()) return;
+    if (findings.fatal_signal) {
+        const int signal = findings.signal_name == "SEGV"  ? SIGSEGV
+                           : findings.signal_name == "BUS" ? SIGBUS
+                           : findings.signal_name == "FPE" ? SIGFPE
+                           : findings.signal_name == "ILL" ? SIGILL
+                                                           : SIGABRT;
+        const auto at = findings.kind.find("address ");
+        const std::string address = at == std::string::npos ? "" : findings.kind.substr(at + 8, findings.kind.find(' ', at + 8) - at - 8);
+        const std::string access = findings.access.find("WRITE") != std::string::npos  ? "WRITE"
+                                   : findings.access.find("READ") != std::string::npos ? "READ"
+                                                                                        : "";
+        judge_crash(result, signal, address, findings.crash_frames, options, "", access);
+        // ThreadSanitizer's own banner for it is no output of the program's.
+        const std::string banner = "ThreadSanitizer:DEADLYSIGNAL\n";
+        for (auto found = result.output.find(banner); found != std::string::npos; found = result.output.find(banner)) {
+            result.output.erase(found, banner.size());
+        }
+        return;
     }
+    if (result.status == Status::passed || result.status == Status::failed || result.status == Status::race ||
+        result.status == Status::no_result) {
+        result.status = Status::race;
+        result.explanation = "ThreadSanitizer found a " + findings.kind + ".";
+        result.details = findings.trimmed;
+    }
+}
+
+/// Lines of the report stream that were not events are never dropped: a case that passed
+/// with them has no trustworthy result, and every verdict shows them.
+void judge_unreadable(CaseResult& result, const Report& report) {
+    if (report.unreadable.empty()) return;
+    std::string raw;
+    for (std::size_t i = 0; i < report.unreadable.size() && i < 5; ++i) raw += "| " + report.unreadable[i] + "\n";
+    if (report.unreadable.size() > 5) raw += "| ... (" + std::to_string(report.unreadable.size() - 5) + " more)\n";
+    if (result.status == Status::passed) {
+        result.status = Status::no_result;
+        result.explanation = "the test's report has lines the checker cannot read, so its pass cannot be trusted.";
+    }
+    result.details += (result.details.empty() ? "" : "\n") + std::string("Lines of the test's report the checker could not read:\n") + raw;
 }
 
 void describe_failures(CaseResult& result) {
     if (result.status != Status::failed || !result.explanation.empty()) return;
+    if (result.failures.empty()) {
+        result.explanation = "the test case failed, but its report names no failed check.";
+        return;
+    }
     result.explanation = std::to_string(result.failures.size()) + " check" +
                          (result.failures.size() == 1 ? "" : "s") + " failed.";
+}
+
+/// A stream of another version (or none at all: not the course's test main) cannot be read.
+bool judge_version(CaseResult& result, const Report& report) {
+    if (report.version && *report.version == report::version) return true;
+    result.status = Status::no_result;
+    result.explanation = report.version
+                             ? "the test binary reports in version " + std::to_string(*report.version) +
+                                   " of the course's format, this checker reads version " +
+                                   std::to_string(report::version) + ": rebuild it."
+                             : "the test binary did not start the course's report (is it linked with the "
+                               "course's test main?).";
+    return false;
 }
 
 }  // namespace
@@ -261,8 +388,11 @@ Listing list_cases(const fs::path& binary, const RunOptions& options) {
     RunOptions quick = options;
     quick.stacks_on_timeout = false;
     const Outcome outcome = run_binary(binary, {"--list-test-cases"}, quick, folder);
-    listing.names = parse_report(outcome.report).listed;
-    if (outcome.ending != Ending::exited || outcome.exit_code != 0) {
+    const Report report = parse_report(outcome.report);
+    listing.names = report.listed;
+    if (CaseResult check; !judge_version(check, report) && outcome.ending == Ending::exited && outcome.exit_code == 0) {
+        listing.error = check.explanation;
+    } else if (outcome.ending != Ending::exited || outcome.exit_code != 0) {
         listing.error = "listing the test cases failed (" +
                         (outcome.ending == Ending::signaled ? signal_name(outcome.signal)
                                                             : "status " + std::to_string(outcome.exit_code)) +
@@ -289,36 +419,42 @@ CaseResult run_case(const fs::path& binary, const std::string& name, const RunOp
     result.name = name;
     result.output = outcome.output;
     result.stray_processes = outcome.stray_processes;
+    result.seconds = outcome.seconds;
     result.runs = 1;
     const auto it = std::find_if(report.cases.begin(), report.cases.end(),
-                                 [&](const CaseResult& c) { return c.name == name; });
-    if (it == report.cases.end()) {
-        judge_unfinished(result, outcome, options, tsan_log);
+                                 [&](const ReportedCase& c) { return c.result.name == name; });
+    if (!judge_version(result, report) && outcome.ending == Ending::exited) {
+        // Nothing it reported can be read; how it ended is all there is.
+    } else if (it == report.cases.end()) {
+        judge_unfinished(result, outcome, options, report.crash_outside, binary);
         if (result.status == Status::no_result && outcome.ending == Ending::exited) {
             result.explanation = "the program ended (status " + std::to_string(outcome.exit_code) +
                                  ") before this test case started: a crash or exit() while starting up?";
         }
+    } else if (!it->ended) {
+        result.failures = it->result.failures;
+        judge_unfinished(result, outcome, options, it->crash, binary);
     } else {
-        result.failures = it->failures;
-        result.status = it->status;
-        result.seconds = it->seconds;
-        if (result.status == Status::no_result) {  // started, never ended
-            judge_unfinished(result, outcome, options, tsan_log);
-        } else if (outcome.ending == Ending::signaled) {
+        result.failures = it->result.failures;
+        result.status = it->result.status;
+        result.seconds = it->result.seconds;
+        if (outcome.ending == Ending::signaled) {
             // The checks ran, then the process died: at exit, or in a thread left running.
+            const std::optional<Crash>& crash = report.crash_outside;
+            judge_unfinished(result, outcome, options, crash, binary);
+            result.explanation = "its checks " + std::string(it->result.status == Status::passed ? "passed" : "ran") +
+                                 ", then the program " + result.explanation;
             result.status = Status::crashed;
-            result.explanation = "its checks " + std::string(it->status == Status::passed ? "passed" : "ran") +
-                                 ", then the program crashed with " + signal_name(outcome.signal) + ": " +
-                                 signal_meaning(outcome.signal) + ".";
         } else if (outcome.ending == Ending::timed_out) {
             result.status = Status::timeout;
             result.explanation = "its checks ran, but the program did not exit within " +
                                  seconds_text(options.limits.wall) +
                                  ": a thread still running or waiting at exit?";
-            if (!outcome.stacks.empty()) result.details = summarise_stacks(outcome.stacks);
+            if (!outcome.stacks.empty()) result.details = summarise_stacks(outcome.stacks, options.owners);
         }
     }
-    if (options.tsan) judge_tsan(result, tsan_log);
+    if (options.tsan) judge_tsan(result, tsan_log, options);
+    judge_unreadable(result, report);
     describe_failures(result);
     if (result.status == Status::passed) result.passes = 1;
     return result;
@@ -328,38 +464,44 @@ std::vector<CaseResult> run_all(const fs::path& binary, const RunOptions& option
     RunFolder folder(options.scratch);
     const Outcome outcome = run_binary(binary, {}, options, folder);
     const std::string tsan_log = options.tsan ? folder.tsan_logs() : "";
-    Report report = parse_report(outcome.report);
-    std::vector<CaseResult> results = std::move(report.cases);
-    for (CaseResult& result : results) {
+    const Report report = parse_report(outcome.report);
+    std::vector<CaseResult> results;
+    const auto whole_run = [&] {
+        CaseResult whole;
+        whole.name = "(the whole run)";
+        whole.runs = 1;
+        whole.output = outcome.output;
+        return whole;
+    };
+    if (CaseResult check = whole_run(); !judge_version(check, report)) return {check};
+    for (const ReportedCase& c : report.cases) {
+        CaseResult result = c.result;
         result.output = outcome.output;
         result.runs = 1;
+        if (!c.ended) judge_unfinished(result, outcome, options, c.crash, binary);
         result.passes = result.status == Status::passed ? 1 : 0;
         describe_failures(result);
+        results.push_back(result);
     }
-    if (!results.empty() && !report.finished_case) judge_unfinished(results.back(), outcome, options, tsan_log);
-    if (options.tsan && !tsan_report_kind(tsan_log).empty()) {
-        // The log does not say which case raced: the run as a whole did.
-        CaseResult whole;
-        whole.name = "(the whole run)";
-        whole.status = Status::race;
-        whole.runs = 1;
-        judge_tsan(whole, tsan_log);
+    // ThreadSanitizer's log does not say which case raced: the run as a whole did.
+    if (options.tsan && !read_tsan_log(tsan_log, options.owners).kind.empty()) {
+        CaseResult whole = whole_run();
+        whole.status = Status::passed;
+        judge_tsan(whole, tsan_log, options);
         results.push_back(whole);
-    } else if (report.finished_case && !report.done) {
-        CaseResult whole;
-        whole.name = "(the whole run)";
-        whole.runs = 1;
-        judge_unfinished(whole, outcome, options, tsan_log);
+    } else if ((report.finished_case() && !report.done) || results.empty()) {
+        CaseResult whole = whole_run();
+        judge_unfinished(whole, outcome, options, report.crash_outside, binary);
         if (whole.status == Status::no_result && outcome.ending == Ending::exited) {
-            whole.explanation = "the program exited (status " + std::to_string(outcome.exit_code) +
-                                ") between two test cases.";
+            whole.explanation = "the program exited (status " + std::to_string(outcome.exit_code) + ") " +
+                                (results.empty() ? "before its first test case." : "between two test cases.");
         }
         results.push_back(whole);
-    } else if (results.empty()) {
-        CaseResult whole;
-        whole.name = "(the whole run)";
-        whole.runs = 1;
-        judge_unfinished(whole, outcome, options, tsan_log);
+    }
+    if (!report.unreadable.empty()) {
+        CaseResult whole = whole_run();
+        whole.status = Status::passed;
+        judge_unreadable(whole, report);
         results.push_back(whole);
     }
     return results;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "frames.hpp"
 #include "isolation.hpp"
 #include "watchdog.hpp"
 
@@ -33,7 +34,8 @@ struct CaseResult {
     Status status = Status::no_result;
     std::vector<Failure> failures;
     std::string explanation;  ///< a sentence or two for people: what happened, what it suggests
-    std::string details;      ///< trimmed ThreadSanitizer report, blocked threads, or output excerpt
+    std::string location;     ///< where it happened in the student's code ("parallel_sum.hpp:126"), if known
+    std::string details;      ///< trimmed ThreadSanitizer report, blocked threads, crash stack
     std::string output;       ///< what the program printed while running this case
     double seconds = 0;
     int stray_processes = 0;  ///< processes it left running, killed by the watchdog
@@ -55,6 +57,8 @@ struct RunOptions {
     std::filesystem::path scratch;   ///< a writable folder for the run's files (created if missing)
     Isolation isolation;             ///< the sandbox and user the binary runs as
     bool clean_environment = false;  ///< a minimal environment instead of ours (grading)
+    CodeOwners owners;               ///< which files are the student's, to point at their lines
+    Tick tick;                       ///< called about every 100 ms while a binary runs
 };
 
 /// The names of a binary's test cases, in order, or an error saying why there are none.

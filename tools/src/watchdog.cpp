@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <set>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -24,6 +25,8 @@
 #include <system_error>
 #include <thread>
 #include <utility>
+
+#include "text.hpp"
 
 extern char** environ;
 
@@ -88,17 +91,6 @@ std::string read_back(int fd, std::uint64_t limit, bool* truncated = nullptr) {
     if (text.size() > limit) text.resize(limit);
     if (truncated != nullptr) *truncated = cut;
     return text;
-}
-
-void write_all(int fd, const void* data, std::size_t size) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-        const ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
 }
 
 void set_limit(int resource, rlim_t soft, rlim_t hard) {
@@ -247,9 +239,11 @@ std::vector<ProcStat> all_processes() {
 /// re-parented to us, the subreaper. Returns how many live processes it had to kill.
 int sweep(pid_t group) {
     const pid_t self = getpid();
-    int killed = 0;
+    // Each process counts once, however it is found: a process can leave the group
+    // (setsid) between the two looks below.
+    std::set<pid_t> counted;
     for (const ProcStat& p : all_processes()) {
-        if (p.pgrp == group && p.state != 'Z') ++killed;
+        if (p.pgrp == group && p.state != 'Z') counted.insert(p.pid);
     }
     kill(-group, SIGKILL);
     for (int round = 0; round < 100'000; ++round) {
@@ -259,7 +253,7 @@ int sweep(pid_t group) {
         for (const ProcStat& p : all_processes()) {
             if (p.ppid == self) {
                 children.push_back(p.pid);
-                if (p.state != 'Z' && p.pgrp != group) ++killed;
+                if (p.state != 'Z') counted.insert(p.pid);
             }
         }
         if (children.empty()) break;
@@ -272,7 +266,7 @@ int sweep(pid_t group) {
         }
         for (const pid_t child : children) waitpid(child, nullptr, 0);
     }
-    return killed;
+    return static_cast<int>(counted.size());
 }
 
 /// gdb's backtrace of every thread of `pid`, bounded in time itself.
@@ -312,6 +306,7 @@ struct ShepherdReport {
 };
 
 volatile std::sig_atomic_t g_interrupted = 0;
+volatile std::sig_atomic_t g_cancelled = 0;
 
 /// The shepherd: a child subreaper that starts the program, watches it and sweeps up.
 [[noreturn]] void shepherd(const Launch& launch, const Limits& limits, int output_fd, int report_fd,
@@ -322,6 +317,14 @@ volatile std::sig_atomic_t g_interrupted = 0;
     sigaction(SIGINT, &on_signal, nullptr);
     sigaction(SIGTERM, &on_signal, nullptr);
     sigaction(SIGHUP, &on_signal, nullptr);
+    struct sigaction on_cancel {};
+    on_cancel.sa_handler = [](int) { g_cancelled = 1; };
+    sigaction(SIGUSR1, &on_cancel, nullptr);
+    // Watched::start() blocked it around fork(): a cancel sent before now is delivered here.
+    sigset_t cancel_signal;
+    sigemptyset(&cancel_signal);
+    sigaddset(&cancel_signal, SIGUSR1);
+    sigprocmask(SIG_UNBLOCK, &cancel_signal, nullptr);
 
     ShepherdReport report{static_cast<int>(Ending::not_started), 0, 0, 0, 0, 0};
     int error_pipe[2];
@@ -353,13 +356,21 @@ volatile std::sig_atomic_t g_interrupted = 0;
     rusage usage{};
     const auto deadline = started + limits.wall;
     bool ended = false;
-    while (!ended && !g_interrupted) {
+    while (!ended && !g_interrupted && !g_cancelled) {
         ended = wait_until(pid, pidfd.get(), std::min(deadline, Clock::now() + std::chrono::milliseconds(200)),
                            status, usage);
         if (!ended && Clock::now() >= deadline) break;
     }
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (!ended) {
+    if (!ended && g_cancelled && !g_interrupted) {
+        // Asked first, so that a build tool can remove what it was half-way through writing.
+        kill(-pid, SIGTERM);
+        if (!wait_until(pid, pidfd.get(), Clock::now() + std::chrono::seconds(3), status, usage)) {
+            kill(-pid, SIGKILL);
+            wait4(pid, &status, 0, &usage);
+        }
+        report.ending = static_cast<int>(Ending::cancelled);
+    } else if (!ended) {
         if (launch.stacks_on_timeout && !g_interrupted) {
             const std::string stacks = capture_stacks(pid);
             write_all(stacks_fd, stacks.data(), stacks.size());
@@ -400,56 +411,121 @@ volatile std::sig_atomic_t g_interrupted = 0;
 
 }  // namespace
 
-Outcome run_watched(const Launch& launch, const Limits& limits) {
-    if (launch.argv.empty()) throw std::invalid_argument("run_watched: nothing to run");
-    const Fd output = anonymous_file();
-    const Fd report = anonymous_file();
-    const Fd stacks = anonymous_file();
-    int result_pipe[2];
-    if (pipe2(result_pipe, O_CLOEXEC) != 0) fail("pipe");
-    Fd result_read(result_pipe[0]);
-    Fd result_write(result_pipe[1]);
-
-    const pid_t shepherd_pid = fork();
-    if (shepherd_pid < 0) fail("fork");
-    if (shepherd_pid == 0) {
-        result_read.reset();
-        shepherd(launch, limits, output.get(), report.get(), stacks.get(), result_write.get());
-    }
-    result_write.reset();
+struct Watched::State {
+    Launch launch;
+    Limits limits;
+    Fd output;
+    Fd report;
+    Fd stacks;
+    Fd result;
+    pid_t shepherd = -1;
+    Clock::time_point started;
     ShepherdReport got{};
     std::size_t have = 0;
-    while (have < sizeof got) {
-        const ssize_t n = read(result_read.get(), reinterpret_cast<char*>(&got) + have, sizeof got - have);
+    bool done = false;  // the shepherd's report is read (or will never come) and it is reaped
+};
+
+Watched Watched::start(const Launch& launch, const Limits& limits) {
+    if (launch.argv.empty()) throw std::invalid_argument("run_watched: nothing to run");
+    Watched run;
+    run.state_ = std::make_unique<State>();
+    State& s = *run.state_;
+    s.launch = launch;
+    s.limits = limits;
+    s.output = anonymous_file();
+    s.report = anonymous_file();
+    s.stacks = anonymous_file();
+    int result_pipe[2];
+    if (pipe2(result_pipe, O_CLOEXEC) != 0) fail("pipe");
+    s.result.reset(result_pipe[0]);
+    Fd result_write(result_pipe[1]);
+    s.started = Clock::now();
+    // Cancelling is SIGUSR1 to the shepherd: it must not arrive before its handler is set.
+    sigset_t cancel_signal;
+    sigset_t before;
+    sigemptyset(&cancel_signal);
+    sigaddset(&cancel_signal, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &cancel_signal, &before);
+    s.shepherd = fork();
+    if (s.shepherd != 0) sigprocmask(SIG_SETMASK, &before, nullptr);
+    if (s.shepherd < 0) fail("fork");
+    if (s.shepherd == 0) {
+        s.result.reset();
+        shepherd(launch, limits, s.output.get(), s.report.get(), s.stacks.get(), result_write.get());
+    }
+    return run;
+}
+
+Watched::Watched(Watched&& other) noexcept : state_(std::move(other.state_)) {}
+
+Watched::~Watched() {
+    if (!state_ || state_->done) return;
+    cancel();
+    wait();
+}
+
+bool Watched::ended(std::chrono::milliseconds patience) {
+    State& s = *state_;
+    if (s.done) return true;
+    const auto deadline = Clock::now() + patience;
+    while (s.have < sizeof s.got) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        pollfd ready{s.result.get(), POLLIN, 0};
+        const int n = poll(&ready, 1, static_cast<int>(std::max<long long>(0, left.count())));
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        have += static_cast<std::size_t>(n);
+        if (n <= 0) return false;
+        const ssize_t got = read(s.result.get(), reinterpret_cast<char*>(&s.got) + s.have, sizeof s.got - s.have);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;  // the shepherd died without a report
+        s.have += static_cast<std::size_t>(got);
     }
     int shepherd_status = 0;
-    while (waitpid(shepherd_pid, &shepherd_status, 0) < 0 && errno == EINTR) {
+    while (waitpid(s.shepherd, &shepherd_status, 0) < 0 && errno == EINTR) {
     }
+    s.done = true;
     if (WIFEXITED(shepherd_status) && WEXITSTATUS(shepherd_status) == 130) {
         // Interrupted (Ctrl-C): the run is swept; stop here as the user asked.
         std::_Exit(130);
     }
+    return true;
+}
 
+Outcome Watched::wait(const Tick& tick) {
+    State& s = *state_;
+    while (!ended(std::chrono::milliseconds(tick ? 100 : 60'000))) {
+        if (tick) tick(seconds());
+    }
     Outcome outcome;
-    if (have != sizeof got) {
+    if (s.have != sizeof s.got) {
         outcome.start_error = "the watchdog process died";
         return outcome;
     }
+    const ShepherdReport& got = s.got;
     outcome.ending = static_cast<Ending>(got.ending);
     outcome.exit_code = got.exit_code;
     outcome.signal = got.signal;
     outcome.seconds = got.seconds;
     outcome.stray_processes = got.stray;
     if (got.start_errno != 0) {
-        outcome.start_error = "cannot run " + launch.argv.front() + ": " + std::strerror(got.start_errno);
+        outcome.start_error = "cannot run " + s.launch.argv.front() + ": " + std::strerror(got.start_errno);
     }
-    outcome.output = read_back(output.get(), limits.output_bytes, &outcome.output_truncated);
-    outcome.report = read_back(report.get(), 16 << 20);
-    outcome.stacks = read_back(stacks.get(), 256 * 1024);
+    outcome.output = read_back(s.output.get(), s.limits.output_bytes, &outcome.output_truncated);
+    outcome.report = read_back(s.report.get(), 16 << 20);
+    outcome.stacks = read_back(s.stacks.get(), 256 * 1024);
     return outcome;
+}
+
+std::string Watched::output_so_far(std::uint64_t limit) const { return read_back(state_->output.get(), limit); }
+
+void Watched::cancel() {
+    if (state_ && !state_->done) kill(state_->shepherd, SIGUSR1);
+}
+
+double Watched::seconds() const { return std::chrono::duration<double>(Clock::now() - state_->started).count(); }
+
+Outcome run_watched(const Launch& launch, const Limits& limits, const Tick& tick) {
+    Watched run = Watched::start(launch, limits);
+    return run.wait(tick);
 }
 
 std::string signal_name(int signal) {

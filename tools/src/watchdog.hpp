@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,7 @@ enum class Ending {
     cpu_limit,     ///< used up its CPU time, killed
     output_limit,  ///< tried to write a file or output larger than file_bytes, killed
     not_started,   ///< could not be started at all: see start_error
+    cancelled,     ///< stopped by Watched::cancel() before it ended
 };
 
 /// What a watched run did.
@@ -56,11 +59,43 @@ struct Outcome {
     std::string start_error;
 };
 
-/// Runs `launch` to completion under `limits`: in its own process group, watched by a
-/// shepherd process that is a child subreaper, so that when the run ends every process it
-/// started is killed and reaped, including those that called setsid() or double-forked.
-/// stdin is /dev/null. The caller's process must be single-threaded (it forks).
-Outcome run_watched(const Launch& launch, const Limits& limits);
+/// Called now and then while a watched run goes on, with the seconds since it started.
+using Tick = std::function<void(double seconds)>;
+
+/// A watched run in progress. Started by Watched::start(), which returns at once; the run
+/// goes on in the background, in its own process group, watched by a shepherd process that
+/// is a child subreaper, so that when the run ends every process it started is killed and
+/// reaped, including those that called setsid() or double-forked. stdin is /dev/null. The
+/// caller's process must be single-threaded (it forks).
+class Watched {
+public:
+    static Watched start(const Launch& launch, const Limits& limits);
+    Watched(Watched&& other) noexcept;
+    Watched& operator=(Watched&&) = delete;
+    Watched(const Watched&) = delete;
+    Watched& operator=(const Watched&) = delete;
+    /// Cancels and reaps a run that nobody waited for.
+    ~Watched();
+
+    /// True once the run has ended; waits at most `patience` for it.
+    bool ended(std::chrono::milliseconds patience = std::chrono::milliseconds(0));
+    /// Waits for the end, calling `tick` about every 100 ms meanwhile.
+    Outcome wait(const Tick& tick = {});
+    /// What it has printed so far (stdout and stderr), at most `limit` bytes from the start.
+    std::string output_so_far(std::uint64_t limit) const;
+    /// Stops the run now: its processes are killed and swept; wait() then says `cancelled`.
+    void cancel();
+    double seconds() const;
+
+private:
+    Watched() = default;
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+/// Runs `launch` to completion under `limits` (see Watched), calling `tick` about every
+/// 100 ms while it runs.
+Outcome run_watched(const Launch& launch, const Limits& limits, const Tick& tick = {});
 
 /// The name of a signal ("SIGSEGV") and what it usually means in a test, for people.
 std::string signal_name(int signal);
