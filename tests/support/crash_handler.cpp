@@ -137,6 +137,20 @@ void frame(Line& line, std::uintptr_t address) {
     line.text("\"");
 }
 
+/// "write" or "read" for a memory fault where the processor tells (x86-64's page-fault
+/// error code), else "".
+const char* access_kind(int signal, void* context) {
+#if defined(__x86_64__)
+    if (signal == SIGSEGV || signal == SIGBUS) {
+        return (static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_ERR] & 2) != 0 ? "write" : "read";
+    }
+#else
+    (void)signal;
+    (void)context;
+#endif
+    return "";
+}
+
 std::uintptr_t faulting_instruction(void* context) {
 #if defined(__x86_64__)
     return static_cast<std::uintptr_t>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_RIP]);
@@ -162,6 +176,9 @@ void on_fatal_signal(int signal, siginfo_t* info, void* context) {
         line.text(",\"sent\":");
         // si_code <= 0: sent by kill() or raise() (abort() included), not by a fault.
         line.text(info->si_code <= 0 ? "true" : "false");
+        line.text(",\"access\":\"");
+        line.text(info->si_code <= 0 ? "" : access_kind(signal, context));
+        line.text("\"");
         const std::uintptr_t pc = faulting_instruction(context);
         line.text(",\"pc\":");
         if (pc != 0) frame(line, pc);

@@ -10,7 +10,8 @@
 //   {"event":"start","name":"..."}
 //   {"event":"failure","file":"...","line":30,"message":"...","context":"..."}
 //   {"event":"exception","message":"..."}                   escaped the test case
-//   {"event":"crash","signal":11,"address":"0x0","thread":124,"frames":["0x1234",...]}
+//   {"event":"crash","signal":11,"address":"0x0","thread":124,"sent":false,"access":"write",
+//    "pc":"0x1234","frames":["0x1a2b","libc.so.6+0x3c050",...]}
 //   {"event":"end","name":"...","passed":false,"seconds":0.01}
 //   {"event":"done","cases":5,"failed":1}
 //
