@@ -202,3 +202,33 @@ TEST_CASE("messages with no recognisable error are shown as they are") {
     const std::string text = course::first_compiler_error(messages, owners({"x.hpp"}), "");
     CHECK(contains(text, "undefined reference to `course::f()'"));
 }
+
+TEST_CASE("a lock-order deadlock is told as a cycle: who holds which mutex, where, and who waits") {
+    const std::string summary = course::summarise_stacks(fixture("gdb_lock_cycle.txt"), owners({"transfers.hpp"}));
+    INFO(summary);
+    CHECK(contains(summary, "The threads wait for each other in a cycle (a deadlock):"));
+    // Each mutex is named by a letter; the two threads hold one each and wait for the other's.
+    CHECK(contains(summary, "thread 2 holds mutex A (locked at transfers.hpp:72)\n  and waits for mutex B (at transfers.hpp:73), which thread 3 holds"));
+    CHECK(contains(summary, "thread 3 holds mutex B (locked at transfers.hpp:72)\n  and waits for mutex A (at transfers.hpp:73), which thread 2 holds"));
+    // Threads outside the cycle wait for one of its mutexes.
+    CHECK(contains(summary, "thread 4 waits for mutex A (at transfers.hpp:72), which thread 2 holds"));
+    CHECK(contains(summary, "Where each thread was when it was stopped:"));
+}
+
+TEST_CASE("a condition-variable wait with every other thread blocked has nobody to notify it") {
+    const std::string gdb =
+        "Thread 2 (Thread 0x7f (LWP 11) \"t\"):\n"
+        "#0  0x00007f in __futex_abstimed_wait_common64 () at ./nptl/futex-internal.c:57\n"
+        "#1  0x00007f in std::condition_variable::wait(std::unique_lock<std::mutex>&) () from /lib/libstdc++.so.6\n"
+        "#2  0x0000555 in course::BlockingQueue<int>::pop () at /s/exercises/04_queues/blocking_queue.hpp:40\n"
+        "Thread 1 (Thread 0x7f (LWP 10) \"t\"):\n"
+        "#0  0x00007f in __pthread_clockjoin_ex () at ./nptl/pthread_join_common.c:102\n"
+        "#1  0x00007f in std::thread::join() () from /lib/libstdc++.so.6\n"
+        "#2  0x0000555 in DOCTEST_ANON_FUNC_3 () at /s/tests/04_queues/test_blocking_queue.cpp:30\n"
+        "course-thread 2 11\n"
+        "course-cv 2 0x5555\n"
+        "course-thread 1 10\n";
+    const std::string summary = course::summarise_stacks(gdb, owners({"blocking_queue.hpp"}));
+    CHECK(contains(summary, "thread 2 waits on a condition variable (at blocking_queue.hpp:40)"));
+    CHECK(contains(summary, "nobody is left to notify it"));
+}

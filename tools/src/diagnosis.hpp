@@ -9,9 +9,21 @@
 
 namespace course {
 
+/// A gdb Python script that, run after "thread apply all bt" on a stuck process, prints
+/// what each thread waits for and which locks it holds, as lines the summary reads:
+///   course-thread <gdb number> <kernel thread id>
+///   course-waits <thread> <mutex address>             blocked locking this mutex
+///   course-holds <thread> <mutex address> <file> <line>  a lock_guard/unique_lock/scoped_lock declared there
+///   course-owner <mutex address> <kernel thread id>   the mutex's owner, as glibc records it
+///   course-cv <thread> <condition variable address>   waiting on a condition variable
+std::string gdb_lock_script();
+
 /// From gdb's "thread apply all bt": one paragraph per thread saying what it waits for and
 /// where in the student's code, e.g. "thread 2 waits for a mutex in course::transfer() at
 /// transfers.hpp:71", with the source line; the tests' helpers fold into one line.
+/// When the lock script's lines are there, the summary opens with the locks: which thread
+/// holds which mutex (the student's line where it was locked, and the object, e.g.
+/// `from.mutex_`), which it waits for and who holds that, and the cycle they make.
 std::string summarise_stacks(const std::string& gdb_output, const CodeOwners& owners);
 
 /// What a ThreadSanitizer log holds.

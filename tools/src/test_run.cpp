@@ -209,6 +209,7 @@ Outcome run_binary(const fs::path& binary, std::vector<std::string> arguments,
     launch.argv.insert(launch.argv.end(), arguments.begin(), arguments.end());
     launch.report_stream = true;
     launch.stacks_on_timeout = options.stacks_on_timeout;
+    if (options.stacks_on_timeout) launch.stacks_script = gdb_lock_script();
     launch.wrapper = options.isolation.wrapper(folder.path());
     launch.workdir = folder.path();
     launch.run_as_uid = options.isolation.uid;
@@ -260,8 +261,14 @@ void judge_unfinished(CaseResult& result, const Outcome& outcome, const RunOptio
             result.explanation = "did not finish within " + seconds_text(options.limits.wall) +
                                  ": probably a deadlock (or an endless loop).";
             if (!outcome.stacks.empty()) {
-                result.details = "Where each thread was when it was stopped:\n" +
-                                 summarise_stacks(outcome.stacks, options.owners);
+                const std::string summary = summarise_stacks(outcome.stacks, options.owners);
+                if (summary.find("in a cycle") != std::string::npos) {
+                    result.explanation = "did not finish within " + seconds_text(options.limits.wall) +
+                                         ": a deadlock. The threads below wait for each other in a cycle.";
+                }
+                result.details = summary.find("Where each thread was") == std::string::npos
+                                     ? "Where each thread was when it was stopped:\n" + summary
+                                     : summary;
             }
             break;
         case Ending::cpu_limit:

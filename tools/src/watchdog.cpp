@@ -269,9 +269,17 @@ int sweep(pid_t group) {
     return static_cast<int>(counted.size());
 }
 
-/// gdb's backtrace of every thread of `pid`, bounded in time itself.
-std::string capture_stacks(pid_t pid) {
+/// gdb's backtrace of every thread of `pid`, then what `script` (Python) prints, bounded
+/// in time itself.
+std::string capture_stacks(pid_t pid, const std::string& script) {
     Fd out = anonymous_file();
+    // gdb reads a script from a file: a private one, gone when we are done.
+    char script_path[] = "/tmp/course-gdb-XXXXXX.py";
+    const int script_fd = script.empty() ? -1 : mkstemps(script_path, 3);
+    if (script_fd >= 0) {
+        write_all(script_fd, script.data(), script.size());
+        close(script_fd);
+    }
     const pid_t gdb = fork();
     if (gdb < 0) return "";
     if (gdb == 0) {
@@ -281,8 +289,13 @@ std::string capture_stacks(pid_t pid) {
         dup2(out.get(), 1);
         dup2(out.get(), 2);
         const std::string target = std::to_string(pid);
-        execlp("gdb", "gdb", "-q", "-nx", "-batch", "-p", target.c_str(), "-ex",
-               "set print frame-arguments none", "-ex", "thread apply all bt", nullptr);
+        if (script_fd >= 0) {
+            execlp("gdb", "gdb", "-q", "-nx", "-batch", "-p", target.c_str(), "-ex", "set print frame-arguments none",
+                   "-ex", "thread apply all bt", "-x", script_path, nullptr);
+        } else {
+            execlp("gdb", "gdb", "-q", "-nx", "-batch", "-p", target.c_str(), "-ex", "set print frame-arguments none",
+                   "-ex", "thread apply all bt", nullptr);
+        }
         _exit(127);
     }
     int status = 0;
@@ -291,6 +304,7 @@ std::string capture_stacks(pid_t pid) {
         kill(-gdb, SIGKILL);
         waitpid(gdb, &status, 0);
     }
+    if (script_fd >= 0) unlink(script_path);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return "";
     return read_back(out.get(), 256 * 1024);
 }
@@ -372,7 +386,7 @@ volatile std::sig_atomic_t g_cancelled = 0;
         report.ending = static_cast<int>(Ending::cancelled);
     } else if (!ended) {
         if (launch.stacks_on_timeout && !g_interrupted) {
-            const std::string stacks = capture_stacks(pid);
+            const std::string stacks = capture_stacks(pid, launch.stacks_script);
             write_all(stacks_fd, stacks.data(), stacks.size());
         }
         kill(-pid, SIGKILL);

@@ -29,6 +29,7 @@ struct Launch {
     std::filesystem::path workdir;           ///< where it runs; empty: the current folder
     bool report_stream = false;              ///< open descriptor 3 as the course report stream
     bool stacks_on_timeout = false;          ///< on a timeout, record every thread's stack with gdb
+    std::string stacks_script;               ///< a gdb Python script run after the stacks are printed
     std::vector<std::string> wrapper;        ///< a command the program runs inside (bwrap ...), or empty
     unsigned run_as_uid = 0;                 ///< when the tool runs as root: the user to run as (0: stay)
     unsigned run_as_gid = 0;
