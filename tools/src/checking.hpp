@@ -30,6 +30,7 @@ struct ExerciseCheck {
     std::vector<CaseResult> cases;        ///< the plain run (or the TSan run with RaceCheck::only)
     std::vector<CaseResult> tsan_cases;   ///< the race check, when it ran
     bool race_checked = false;            ///< the race check ran on every case
+    bool known_race = false;              ///< a race check of these same files found a race before
     /// Every case passed, in every run that ran.
     bool passed() const;
 };

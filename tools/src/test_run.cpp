@@ -107,6 +107,7 @@ struct Report {
     std::vector<std::string> listed;
     std::vector<ReportedCase> cases;   // in the order they started
     std::optional<Crash> crash_outside;  // a crash while no case ran
+    std::vector<int> sanitizer_reports;  // for each TSan report, in order: the number of the case it came in
     bool done = false;                 // the run reached its end
     std::vector<std::string> unreadable;  // lines that are not events: shown, never dropped
     bool finished_case() const { return !cases.empty() && cases.back().ended; }
@@ -155,6 +156,8 @@ Report parse_report(const std::string& text) {
                 current->ended = true;
             } else if (kind == report::event::done) {
                 report.done = true;
+            } else if (kind == report::event::sanitizer_report) {
+                report.sanitizer_reports.push_back(event.at("case").get<int>());
             } else if (kind != report::event::schedule) {
                 report.unreadable.push_back(line);
             }
@@ -465,6 +468,66 @@ CaseResult run_case(const fs::path& binary, const std::string& name, const RunOp
     describe_failures(result);
     if (result.status == Status::passed) result.passes = 1;
     return result;
+}
+
+namespace {
+
+/// The reports of a ThreadSanitizer log, one string each, in the order they were written.
+std::vector<std::string> split_tsan_reports(const std::string& log) {
+    std::vector<std::string> reports;
+    std::istringstream in(log);
+    std::string line;
+    while (std::getline(in, line)) {
+        const bool starts = line.rfind("WARNING: ThreadSanitizer:", 0) == 0 ||
+                            (line.rfind("==", 0) == 0 && line.find("ERROR: ThreadSanitizer:") != std::string::npos);
+        if (starts) reports.emplace_back();
+        if (!reports.empty()) reports.back() += line + "\n";
+    }
+    return reports;
+}
+
+}  // namespace
+
+std::vector<CaseResult> run_cases_together(const fs::path& binary, const std::vector<std::string>& names,
+                                           const RunOptions& options) {
+    RunFolder folder(options.scratch);
+    // The run as a whole may take what its cases may take one by one.
+    RunOptions together = options;
+    const auto cases = static_cast<int>(std::max<std::size_t>(1, names.size()));
+    together.limits.wall = options.limits.wall * cases;
+    together.limits.cpu = options.limits.cpu * cases;
+    const Outcome outcome = run_binary(binary, {}, together, folder);
+    const Report report = parse_report(outcome.report);
+    const std::vector<std::string> tsan_reports = split_tsan_reports(options.tsan ? folder.tsan_logs() : "");
+    // Only a clean run is trusted as it is; anything unusual, and every case runs alone.
+    bool clean = outcome.ending == Ending::exited && report.done && report.version == report::version &&
+                 report.unreadable.empty() && !report.crash_outside &&
+                 (outcome.exit_code == 0 || outcome.exit_code == 1 || outcome.exit_code == 66) &&
+                 tsan_reports.size() == report.sanitizer_reports.size() && report.cases.size() == names.size();
+    for (std::size_t k = 0; clean && k < report.cases.size(); ++k) {
+        clean = report.cases[k].ended && !report.cases[k].crash && report.cases[k].result.name == names[k];
+    }
+    for (const int number : report.sanitizer_reports) clean = clean && number >= 1;
+    std::vector<CaseResult> results;
+    if (!clean) {
+        for (const std::string& name : names) results.push_back(run_case(binary, name, options));
+        return results;
+    }
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        CaseResult result = report.cases[k].result;
+        result.runs = 1;
+        // Its own reports, in the log's order.
+        std::string log;
+        for (std::size_t r = 0; r < tsan_reports.size(); ++r) {
+            if (report.sanitizer_reports[r] == static_cast<int>(k) + 1) log += tsan_reports[r];
+        }
+        if (options.tsan) judge_tsan(result, log, options);
+        describe_failures(result);
+        if (result.status != Status::passed) result.output = outcome.output;
+        result.passes = result.status == Status::passed ? 1 : 0;
+        results.push_back(result);
+    }
+    return results;
 }
 
 std::vector<CaseResult> run_all(const fs::path& binary, const RunOptions& options) {
