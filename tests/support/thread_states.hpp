@@ -1,4 +1,5 @@
-// thread_states.hpp: what /proc says a thread or a process is doing: asleep in a blocking call, a zombie, gone.
+// thread_states.hpp: what /proc says a thread or a process is doing: asleep in a blocking call, a
+// zombie, gone.
 #pragma once
 
 #include <sys/syscall.h>
@@ -12,7 +13,9 @@
 namespace course_test {
 
 /// The kernel's id of the calling thread, the name of its folder in /proc/self/task.
-inline pid_t current_thread_id() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+inline pid_t current_thread_id() {
+    return static_cast<pid_t>(::syscall(SYS_gettid));
+}
 
 /// The state letter of a /proc/.../stat file: 'R' running, 'S' asleep in a blocking call
 /// (a wait on a mutex or a condition variable, a read() with nothing to read...), 'Z' a
@@ -26,8 +29,12 @@ inline char proc_state(const std::string& stat_file) {
     return text[name_end + 2];
 }
 
-inline char thread_state(pid_t tid) { return proc_state("/proc/self/task/" + std::to_string(tid) + "/stat"); }
-inline char process_state(pid_t pid) { return proc_state("/proc/" + std::to_string(pid) + "/stat"); }
+inline char thread_state(pid_t tid) {
+    return proc_state("/proc/self/task/" + std::to_string(tid) + "/stat");
+}
+inline char process_state(pid_t pid) {
+    return proc_state("/proc/" + std::to_string(pid) + "/stat");
+}
 
 /// Looks at `state()` every millisecond until it is `wanted` at two looks in a row (so that
 /// a thread caught for an instant on its way to the wait it is heading for does not count),
@@ -49,22 +56,26 @@ bool state_settles_on(char wanted, State state, std::chrono::milliseconds limit)
 /// True once the thread `tid` of this process is asleep in a blocking call, within `limit`:
 /// how a test knows that a thread has reached the wait it is about to be woken from.
 inline bool thread_falls_asleep(pid_t tid, std::chrono::milliseconds limit) {
-    return state_settles_on('S', [tid] { return thread_state(tid); }, limit);
+    return state_settles_on(
+        'S', [tid] { return thread_state(tid); }, limit);
 }
 
 /// The same for another process (a child of this one, say).
 inline bool process_falls_asleep(pid_t pid, std::chrono::milliseconds limit) {
-    return state_settles_on('S', [pid] { return process_state(pid); }, limit);
+    return state_settles_on(
+        'S', [pid] { return process_state(pid); }, limit);
 }
 
 /// True once the child `pid` has ended and waits to be reaped (a zombie), within `limit`.
 inline bool becomes_zombie(pid_t pid, std::chrono::milliseconds limit) {
-    return state_settles_on('Z', [pid] { return process_state(pid); }, limit);
+    return state_settles_on(
+        'Z', [pid] { return process_state(pid); }, limit);
 }
 
 /// True once the thread `tid` of this process has ended, within `limit`.
 inline bool thread_is_gone(pid_t tid, std::chrono::milliseconds limit) {
-    return state_settles_on('?', [tid] { return thread_state(tid); }, limit);
+    return state_settles_on(
+        '?', [tid] { return thread_state(tid); }, limit);
 }
 
 }  // namespace course_test
