@@ -12,6 +12,8 @@
 //   {"event":"exception","message":"..."}                   escaped the test case
 //   {"event":"crash","signal":11,"address":"0x0","thread":124,"sent":false,"access":"write",
 //    "pc":"0x1234","frames":["0x1a2b","libc.so.6+0x3c050",...]}
+//   {"event":"sanitizer_report","case":3}                 ThreadSanitizer printed a report
+//                                                            while the 3rd case to start ran (0: none)
 //   {"event":"end","name":"...","passed":false,"seconds":0.01}
 //   {"event":"done","cases":5,"failed":1}
 //
@@ -45,6 +47,7 @@ inline constexpr std::string_view start = "start";
 inline constexpr std::string_view failure = "failure";
 inline constexpr std::string_view exception = "exception";
 inline constexpr std::string_view crash = "crash";
+inline constexpr std::string_view sanitizer_report = "sanitizer_report";
 inline constexpr std::string_view end = "end";
 inline constexpr std::string_view done = "done";
 }  // namespace event

@@ -156,8 +156,7 @@ std::vector<CaseResult> race_check_cases(const Context& context, const TestBuild
         return {};
     }
     const auto cases = static_cast<int>(listing.names.size());
-    activity.start("race check: " + std::to_string(cases) + " test cases under ThreadSanitizer",
-                   static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(run.limits.wall).count()) * cases);
+    activity.start("race check: " + std::to_string(cases) + " test cases under ThreadSanitizer");
     run.tick = [&activity](double seconds) { activity.tick(seconds); };
     std::vector<CaseResult> results = run_cases_together(build.binary, listing.names, run);
     activity.stop();
