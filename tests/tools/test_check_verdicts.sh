@@ -125,4 +125,15 @@ wide=$(awk 'length > 80' <<<"$out")
 run status out "$tool" check -v 05/transfers
 expect "-v shows everything" "$out" "required from here"
 
+# 9. run's status says when a program crashed.
+edit chapters/01_processes/01_what_is_a_process.cpp "int main() {" $'#include <csignal>\nint main() {\n    std::raise(SIGSEGV);'
+run status out "$tool" run 01/01
+expect_status "a crashed example makes run fail" 1 "$status" "$out"
+expect "and run says how it died" "$out" "killed by SIGSEGV"
+
+# 9. From a folder inside the repository, commands and paths are as typed from there.
+run status out sh -c "cd exercises/05_deadlocks && '$tool' check 05/transfers"
+expect "the file to edit is named from here" "$out" "Edit transfers.hpp"
+expect "the command is typed from here" "$out" "../../course check 05/transfers"
+
 finish
