@@ -14,6 +14,7 @@
 #include <iterator>
 #include <string>
 
+#include "build.hpp"
 #include "grading.hpp"
 #include "kit.hpp"
 #include "reports.hpp"

@@ -4,7 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include "info.hpp"
+#include "user_error.hpp"
 #include "watchdog.hpp"
 
 namespace course {

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "build.hpp"
 #include "compiler_errors.hpp"
 #include "parallel.hpp"
 

@@ -1,6 +1,9 @@
 // kit.cpp: export a student kit (no solutions, no mutants) and a Gradescope autograder zip.
 #include "kit.hpp"
 
+#include "build.hpp"
+#include "text.hpp"
+
 #include <unistd.h>
 
 #include <cctype>

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "activity.hpp"
+#include "build.hpp"
 #include "compiler_errors.hpp"
 #include "text.hpp"
 
@@ -18,20 +19,6 @@ bool ExerciseCheck::passed() const {
         return std::all_of(results.begin(), results.end(), [](const CaseResult& c) { return c.status == Status::passed; });
     };
     return all_pass(cases) && all_pass(tsan_cases);
-}
-
-std::string status_label(const Style& style, Status status) {
-    switch (status) {
-        case Status::passed: return style.green("PASS     ");
-        case Status::failed: return style.red("FAIL     ");
-        case Status::timeout: return style.magenta("TIMEOUT  ");
-        case Status::crashed: return style.red("CRASH    ");
-        case Status::race: return style.magenta("RACE     ");
-        case Status::flaky: return style.yellow("FLAKY    ");
-        case Status::no_result: return style.red("NO RESULT");
-        case Status::build_error: return style.red("BUILD    ");
-    }
-    return "?";
 }
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include "diagnosis.hpp"
 #include "report_stream.hpp"
+#include "symbolize.hpp"
 #include "text.hpp"
 
 namespace course {
@@ -29,6 +30,20 @@ std::string to_string(Status status) {
         case Status::build_error: return "build_error";
     }
     return "no_result";
+}
+
+std::string status_label(const Style& style, Status status) {
+    switch (status) {
+        case Status::passed: return style.green("PASS     ");
+        case Status::failed: return style.red("FAIL     ");
+        case Status::timeout: return style.magenta("TIMEOUT  ");
+        case Status::crashed: return style.red("CRASH    ");
+        case Status::race: return style.magenta("RACE     ");
+        case Status::flaky: return style.yellow("FLAKY    ");
+        case Status::no_result: return style.red("NO RESULT");
+        case Status::build_error: return style.red("BUILD    ");
+    }
+    return "?";
 }
 
 Status status_from_string(const std::string& word) {

@@ -7,7 +7,6 @@
 #include <iomanip>
 #include <sstream>
 
-#include "checking.hpp"
 
 namespace course {
 

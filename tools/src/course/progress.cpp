@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "sha1.hpp"
+#include "build.hpp"
 #include "text.hpp"
 
 namespace course {

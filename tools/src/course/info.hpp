@@ -3,17 +3,13 @@
 
 #include <filesystem>
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace course {
+#include "user_error.hpp"
 
-/// A mistake in what the user asked for, said in words they can act on.
-struct UserError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
+namespace course {
 
 struct Exercise {
     std::string name;                          ///< unique in the course, e.g. "exit_code"

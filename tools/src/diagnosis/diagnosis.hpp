@@ -1,7 +1,6 @@
 // diagnosis.hpp: turn gdb backtraces, crash frames and ThreadSanitizer logs into what a student needs to read.
 #pragma once
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -39,11 +38,5 @@ struct TsanFindings {
 /// Reads every report of a ThreadSanitizer log. At most `max_reports` distinct reports are
 /// kept in `trimmed`; the rest are counted.
 TsanFindings read_tsan_log(const std::string& log, const CodeOwners& owners, int max_reports = 2);
-
-/// Turns the frames a crashed test process reported ("0x1a2b" offsets in `binary`,
-/// "libc.so.6+0x10" elsewhere) into frames with function, file and line, with addr2line.
-/// `pc` is the faulting instruction; frames before it are the crash handler's own.
-std::vector<Frame> symbolize_crash(const std::filesystem::path& binary, const std::string& pc,
-                                   const std::vector<std::string>& frames);
 
 }  // namespace course

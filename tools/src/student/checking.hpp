@@ -41,9 +41,6 @@ std::vector<ExerciseCheck> check_exercises(const Context& context, Progress& pro
                                            const std::vector<const Exercise*>& exercises,
                                            const CheckOptions& options);
 
-/// The short status word and its colour, for a verdict.
-std::string status_label(const Style& style, Status status);
-
 /// What to suggest after a check.
 void print_next_step(const Context& context, const Progress& progress,
                      const std::vector<ExerciseCheck>& checks, const CheckOptions& options);

@@ -9,6 +9,7 @@
 
 #include "frames.hpp"
 #include "isolation.hpp"
+#include "style.hpp"
 #include "watchdog.hpp"
 
 namespace course {
@@ -17,6 +18,8 @@ namespace course {
 enum class Status { passed, failed, timeout, crashed, race, flaky, no_result, build_error };
 
 std::string to_string(Status status);
+/// The status as a column of a table for people, coloured: "PASS     ", "RACE     "...
+std::string status_label(const Style& style, Status status);
 /// The status a word names ("passed", ...); no_result for anything else.
 Status status_from_string(const std::string& word);
 

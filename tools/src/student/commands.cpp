@@ -1,6 +1,4 @@
-// student_commands.cpp: the student's commands: map, run, check, watch, hint, reset.
-#include <CLI/CLI.hpp>
-
+// commands.cpp: the student's commands: map, run, check, watch, hint, reset (the command line is in cli/).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
@@ -19,8 +17,9 @@
 #include <thread>
 
 #include "activity.hpp"
+#include "build.hpp"
 #include "checking.hpp"
-#include "commands.hpp"
+#include "student_commands.hpp"
 #include "progress.hpp"
 #include "text.hpp"
 
@@ -54,7 +53,9 @@ std::pair<std::string, std::string> standing_words(const Context& context, const
     return {"?", ""};
 }
 
-void show_map() {
+}  // namespace
+
+void show_course_map() {
     const Context context = Context::discover();
     const Progress progress(context);
     const Style& s = context.style;
@@ -90,6 +91,9 @@ void show_map() {
         std::cout << s.green("Every exercise passes. Well done!") << '\n';
     }
 }
+
+namespace {
+
 
 // ---- run --------------------------------------------------------------------------------
 
@@ -129,7 +133,9 @@ std::vector<const ExampleBuild*> examples_of(const Context& context, const std::
                     "'. Its examples are:" + list);
 }
 
-int run_examples(const std::string& spec) {
+}  // namespace
+
+int run_chapter_examples(const std::string& spec) {
     const Context context = Context::discover();
     const std::vector<const ExampleBuild*> examples = examples_of(context, spec);
     std::vector<std::string> targets;
@@ -177,6 +183,9 @@ int run_examples(const std::string& spec) {
     return failures == 0 ? 0 : 1;
 }
 
+namespace {
+
+
 // ---- check and watch ---------------------------------------------------------------------
 
 std::vector<const Exercise*> chosen(const Context& context, const Progress& progress, const std::string& spec) {
@@ -185,7 +194,9 @@ std::vector<const Exercise*> chosen(const Context& context, const Progress& prog
     throw UserError("every exercise passes already; name one to check it again, e.g. " + context.command("check 01"));
 }
 
-int check(const std::string& spec, const CheckOptions& options) {
+}  // namespace
+
+int check_command(const std::string& spec, const CheckOptions& options) {
     const Context context = Context::discover();
     Progress progress(context);
     const auto exercises = chosen(context, progress, spec);
@@ -193,6 +204,9 @@ int check(const std::string& spec, const CheckOptions& options) {
     print_next_step(context, progress, checks, options);
     return std::all_of(checks.begin(), checks.end(), [](const ExerciseCheck& c) { return c.passed(); }) ? 0 : 1;
 }
+
+namespace {
+
 
 /// Modification stamps of the files, for the polling fallback.
 std::string stamps(const std::vector<fs::path>& files) {
@@ -291,7 +305,9 @@ std::string clock_time() {
     return text;
 }
 
-int watch(const std::string& spec, const CheckOptions& options) {
+}  // namespace
+
+int watch_command(const std::string& spec, const CheckOptions& options) {
     const Context context = Context::discover();
     Progress progress(context);
     const Exercise* current = chosen(context, progress, spec).front();
@@ -332,6 +348,9 @@ int watch(const std::string& spec, const CheckOptions& options) {
         }
     }
 }
+
+namespace {
+
 
 // ---- hint and reset ------------------------------------------------------------------------
 
@@ -375,14 +394,16 @@ void show_hint(const Context& context, Progress& progress, const Exercise& e) {
     }
 }
 
-int hint(const std::string& spec) {
+}  // namespace
+
+int hint_command(const std::string& spec) {
     const Context context = Context::discover();
     Progress progress(context);
     show_hint(context, progress, *chosen(context, progress, spec).front());
     return 0;
 }
 
-int reset(const std::string& spec, bool yes) {
+int reset_command(const std::string& spec, bool yes) {
     const Context context = Context::discover();
     Progress progress(context);
     const auto exercises = context.course.select(spec);
@@ -450,7 +471,7 @@ int reset(const std::string& spec, bool yes) {
 }
 
 /// exercises/stubs.json: checked (the default) or written again (maintainers).
-int stubs_manifest(bool write) {
+int stubs_command(bool write) {
     const Context context = Context::discover();
     const std::string wanted = Stubs::manifest_for(context);
     const fs::path path = Stubs::manifest_path(context);
@@ -466,81 +487,6 @@ int stubs_manifest(bool write) {
     std::cout << context.shown(path) << " does not match the exercise files: a stub changed. Run "
               << context.command("stubs --write") << " and commit the result.\n";
     return 1;
-}
-
-/// Runs a command's body and turns its status into CLI11's way of ending with it.
-void finish(int status) {
-    if (status != 0) throw CLI::RuntimeError(status);
-}
-
-void add_check_options(CLI::App* cmd, CheckOptions& options) {
-    cmd->add_flag_function(
-        "--no-tsan", [&options](std::int64_t) { options.races = RaceCheck::skip; },
-        "Skip the race check: a pass is then \"passed, not checked for races\"");
-    cmd->add_flag_function(
-        "--tsan", [&options](std::int64_t) { options.races = RaceCheck::only; },
-        "Run only the ThreadSanitizer build (data races and lock-order inversions)");
-    cmd->add_option("--time-limit", options.time_limit,
-                    "Seconds each test case may take (default: the exercise's own limit; longer under ThreadSanitizer)")
-        ->check(CLI::Range(1, 3600));
-    cmd->add_flag("-v,--verbose", options.verbose,
-                  "Show passing test cases, everything the tests printed and the compiler's full messages");
-}
-
-}  // namespace
-
-void add_student_commands(CLI::App& app) {
-    app.callback([&app] {
-        if (app.get_subcommands().empty()) show_map();
-    });
-
-    auto spec = std::make_shared<std::string>();
-    auto options = std::make_shared<CheckOptions>();
-    auto yes = std::make_shared<bool>(false);
-    auto write = std::make_shared<bool>(false);
-
-    CLI::App* map = app.add_subcommand("map", "Show the course map: every exercise passed, failing or not started (the default)");
-    map->callback([] { show_map(); });
-
-    CLI::App* run = app.add_subcommand("run", "Build and run a chapter's example programs, or one of them");
-    run->add_option("what", *spec, "A chapter (02) or one example (02/03, or 02/shared_memory)")->required();
-    run->callback([spec] { finish(run_examples(*spec)); });
-    run->footer(
-        "Examples:\n  ./course run 01      every program of chapter 01, in order\n  ./course run 01/05   only 05_exit_status\n"
-        "The status is 1 when a program crashed or ended with a status it does not mean to.");
-
-    CLI::App* check_cmd = app.add_subcommand(
-        "check", "Build exercises and run their tests, then check them for data races, with a verdict for every test case");
-    check_cmd->add_option("what", *spec, "An exercise (01/exit_code or exit_code) or a chapter (01); default: the next unsolved exercise");
-    add_check_options(check_cmd, *options);
-    check_cmd->callback([spec, options] { finish(check(*spec, *options)); });
-    check_cmd->footer(
-        "Races are checked by default: when every test case passes, the same tests run again under\n"
-        "ThreadSanitizer, and only then is the exercise passed. A race stays on the map until a\n"
-        "clean ThreadSanitizer run of the same files.\n"
-        "Verdicts: PASS, FAIL (the failed check and its values), TIMEOUT (probably a deadlock: who\n"
-        "holds which lock and who waits), CRASH (the signal, and your line where it happened), RACE\n"
-        "(ThreadSanitizer's report, trimmed), NO RESULT (the program ended before the test did),\n"
-        "BUILD (the first compiler error, your line first; -v for everything).");
-
-    CLI::App* watch_cmd = app.add_subcommand("watch", "Check the current exercise again every time you save it");
-    watch_cmd->add_option("what", *spec, "An exercise to watch; default: the next unsolved one, then the next...");
-    add_check_options(watch_cmd, *options);
-    watch_cmd->callback([spec, options] { finish(watch(*spec, *options)); });
-
-    CLI::App* hint_cmd = app.add_subcommand("hint", "Show the next hint for an exercise (one more each time)");
-    hint_cmd->add_option("what", *spec, "An exercise (01/exit_code); default: the next unsolved one");
-    hint_cmd->callback([spec] { finish(hint(*spec)); });
-
-    CLI::App* reset_cmd = app.add_subcommand("reset", "Put an exercise's original stub back (your version is kept in .course/backups/)");
-    reset_cmd->add_option("what", *spec, "An exercise (01/exit_code) or a chapter (01)")->required();
-    reset_cmd->add_flag("-y,--yes", *yes, "Do not ask for confirmation");
-    reset_cmd->callback([spec, yes] { finish(reset(*spec, *yes)); });
-
-    CLI::App* stubs_cmd = app.add_subcommand("stubs", "Check (or --write) exercises/stubs.json, the stubs' git blob ids");
-    stubs_cmd->group("");  // for the course's maintainers, not listed in --help
-    stubs_cmd->add_flag("--write", *write, "Write it for the exercise files as they are now");
-    stubs_cmd->callback([write] { finish(stubs_manifest(*write)); });
 }
 
 }  // namespace course
