@@ -329,13 +329,13 @@ int main() {
 //   result() = hello world!
 //   primes below 10k, 20k, 40k, 80k: 1229 2262 4203 7837
 //   result() raised the worker's error: no task named 'no_such_task'
-//   worker 24068 exited with status 0
-//   worker 24069 exited with status 0
-//   worker 24070 exited with status 0
-//   crashed job: BrokenProcessPool: A process in the process pool was terminated abruptly: worker 24072 was killed by signal 6 (Aborted)
-//   queued job : BrokenProcessPool: A process in the process pool was terminated abruptly: worker 24072 was killed by signal 6 (Aborted)
+//   worker <n> exited with status 0
+//   worker <n> exited with status 0
+//   worker <n> exited with status 0
+//   crashed job: BrokenProcessPool: A process in the process pool was terminated abruptly: worker <n> was killed by signal 6 (Aborted)
+//   queued job : BrokenProcessPool: A process in the process pool was terminated abruptly: worker <n> was killed by signal 6 (Aborted)
 //   submit() on a broken pool raises BrokenProcessPool too
 //   the job on the healthy worker still finished: still here
-//   worker 24072 was killed by signal 6 (Aborted)
-//   worker 24073 exited with status 0
+//   worker <n> was killed by signal 6 (Aborted)
+//   worker <n> exited with status 0
 //   children left to reap: none
