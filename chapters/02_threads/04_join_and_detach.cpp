@@ -70,13 +70,14 @@ int main() {
     // means too. 05_jthread_stop_token.cpp shows the cooperative alternative.
 }
 
-// Output of one run (line 1 is the child's message on stderr; "worker: running" may move up one line):
+// Output of one run (line 1 is the child's message on stderr; "worker: running" may come
+// before or after the line above it):
 //
 //   $ ./04_join_and_detach
 //   terminate called without an active exception
 //   child that forgot join(): killed by signal 6 (Aborted)
-//   before join: joinable = true
-//   worker: running
+//   ~ before join: joinable = true
+//   ~ worker: running
 //   after join:  joinable = false
 //   after detach: joinable = false
 //   detached thread says: job 7 done

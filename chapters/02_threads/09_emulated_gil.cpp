@@ -178,15 +178,15 @@ int main() {
     return same_sum ? 0 : 1;
 }
 
-// Output of one run while the second vCPU was free (g++ -O2; timings and handovers vary from run to run):
+// Output of one run (timings and handovers vary from run to run; the last column does not):
 //
 //   $ ./09_emulated_gil
-//   hardware_concurrency() = 2; 18871372 steps of CPU work, median of 3 runs
+//   hardware_concurrency() = <n>; <n> steps of CPU work, median of 3 runs
 //                              time (ms)  handovers  most computing at once
-//   1 thread, no lock (C++)         60.3          -                       1
-//   2 threads, no lock (C++)        31.8          -                       2
-//   1 thread, with the GIL          61.5          0                       1
-//   2 threads, with the GIL         64.6         13                       1
-//   second thread, no lock:   1.90x (parallel, up to the number of free cores)
-//   second thread, with GIL:  0.95x (they take turns: one computes, the other waits)
+//   1 thread, no lock (C++)         <n>          -                       1
+//   2 threads, no lock (C++)        <n>          -                       2
+//   1 thread, with the GIL          <n>          0                       1
+//   2 threads, with the GIL         <n>         <n>                       1
+//   second thread, no lock:   <n>x (parallel, up to the number of free cores)
+//   second thread, with GIL:  <n>x (they take turns: one computes, the other waits)
 //   all runs computed the same sum: yes

@@ -90,7 +90,7 @@ int main() {
 //
 //   $ ./05_close_and_drain
 //   put() after close() returned false
-//   worker 2: queue closed and drained after 738 jobs, returning
-//   worker 0: queue closed and drained after 63 jobs, returning
-//   worker 1: queue closed and drained after 399 jobs, returning
+//   ~ worker 0: queue closed and drained after <n> jobs, returning
+//   ~ worker 1: queue closed and drained after <n> jobs, returning
+//   ~ worker 2: queue closed and drained after <n> jobs, returning
 //   all workers joined; they handled 1200 jobs in all

@@ -117,7 +117,7 @@ int main() {
 // Output of one run (the PID varies):
 //
 //   $ ./06_when_processes_win
-//   this process: 19074, and it is still running at the end
+//   this process: <n>, and it is still running at the end
 //
 //   a task that crashes (abort, e.g. a failed assert):
 //     child was killed by signal 6 (Aborted)
