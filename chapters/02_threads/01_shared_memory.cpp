@@ -11,7 +11,10 @@
 // One object for the whole process: every thread sees the same address.
 int shared_setting = 42;
 
-// One object per thread: each thread gets a fresh copy, created when the thread starts.
+// One object per thread: each thread gets a fresh copy. This one has a constant initial
+// value, so every thread's copy holds 0 from the start. A thread_local with a dynamic
+// initialiser (a call, a constructor) is initialised in each thread on its first use
+// there, not when the thread starts, and destroyed when the thread ends.
 thread_local int calls_in_this_thread = 0;
 
 // We print addresses as plain numbers, so that the lines line up and can be compared.

@@ -10,7 +10,6 @@
 #include <iostream>
 #include <string>
 #include <thread>
-#include <utility>
 
 // In a child process we break the rule on purpose: a std::thread that is still
 // joinable when its destructor runs. The standard says std::terminate is called.
@@ -55,19 +54,24 @@ int main() {
 
     // detach: the thread runs on with nobody to join it. We can no longer wait for it,
     // so if we need to know it finished we must build our own signal: here a promise.
-    // It also must not use anything of ours that may die first, so it gets copies only.
+    // set_value_at_thread_exit() stores the value but makes the future ready only when
+    // the thread has really ended (its thread_local objects destroyed), so once get()
+    // returns, the thread uses nothing of ours any more. A plain set_value() would wake
+    // us while the thread still runs the rest of its function. The promise lives in main,
+    // and main waits for its future, so it outlives the thread's last use of it.
     std::promise<std::string> done;
     std::future<std::string> result = done.get_future();
     std::thread background(
-        [](std::promise<std::string> p, int job) { p.set_value("job " + std::to_string(job) + " done"); },
-        std::move(done), 7);
+        [&done](int job) { done.set_value_at_thread_exit("job " + std::to_string(job) + " done"); }, 7);
     background.detach();
     std::cout << "after detach: joinable = " << background.joinable() << '\n';
     std::cout << "detached thread says: " << result.get() << '\n';
 
-    // When main returns, the process exits and any detached thread still running is
-    // stopped mid-flight, with no destructors run: that is what Python's daemon=True
-    // means too. 05_jthread_stop_token.cpp shows the cooperative alternative.
+    // Had we returned from main while a detached thread still ran, exit() would destroy
+    // our static objects (std::cout's buffers, globals, a logger) under its feet: undefined
+    // behaviour. Then the process ends and the thread vanishes mid-work, its destructors
+    // never run: what Python's daemon=True means too. 05_jthread_stop_token.cpp shows the
+    // cooperative alternative.
 }
 
 // Output of one run (line 1 is the child's message on stderr; "worker: running" may come

@@ -73,7 +73,9 @@ int main() {
         three_beats.wait();
         std::cout << "main: leaving the scope\n";
         // The jthread destructor calls request_stop() and then join(): no terminate,
-        // no forgotten thread, and the loop above ends at a point it chose.
+        // no forgotten thread, and the loop above ends at a point it chose. That holds
+        // because heartbeat() checks its token: a loop that never did would keep this
+        // closing brace waiting in join() forever, a hang instead of std::thread's crash.
     }
 
     JobWorker worker;
