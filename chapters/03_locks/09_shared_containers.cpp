@@ -12,10 +12,14 @@
 // merged after join().
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <latch>
@@ -27,6 +31,7 @@
 
 constexpr int values_per_thread = 1'000'000;
 constexpr int most_rounds = 20;
+constexpr int found_damage = 3;  // the child's exit status when it wrote a report
 
 // Did every value 0 .. 2 * values_per_thread - 1 arrive exactly once? Thread t pushes
 // the values t * values_per_thread + i.
@@ -60,8 +65,9 @@ void push_from_two_threads(Push push) {
 }
 
 // Part 1, in the child: rounds of unguarded push_backs until the vector comes out wrong.
-// The child writes what it found into `report` and exits 1; or exits 0 after most_rounds
-// intact rounds; or is killed by a signal when the damage hit the heap.
+// The child writes what it found into `report` and exits with found_damage; or exits 0
+// after most_rounds intact rounds; or is killed by a signal when the damage hit the heap,
+// or hangs.
 [[noreturn]] void race_in_child(int report) {
     const int quiet = open("/dev/null", O_WRONLY);
     dup2(quiet, STDERR_FILENO);  // glibc's "corrupted" message would arrive anywhere
@@ -72,7 +78,7 @@ void push_from_two_threads(Push push) {
         if (!damage.empty()) {
             const std::string text = "round " + std::to_string(round) + ": " + damage;
             [[maybe_unused]] const ssize_t put = write(report, text.data(), text.size());
-            _exit(1);
+            _exit(found_damage);
         }
     }
     _exit(0);
@@ -81,6 +87,10 @@ void push_from_two_threads(Push push) {
 std::string without_a_lock() {
     int fds[2];
     if (pipe(fds) == -1) throw std::system_error(errno, std::generic_category(), "pipe");
+    // Close-on-exec: a program the child may start (a sanitizer's symbolizer, say) must
+    // not inherit the write end, or our read would wait for that program to end too.
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
     std::cout.flush();
     const pid_t pid = fork();
     if (pid == -1) throw std::system_error(errno, std::generic_category(), "fork");
@@ -89,22 +99,45 @@ std::string without_a_lock() {
         race_in_child(fds[1]);
     }
     close(fds[1]);
+    // Damaged memory can also make the child hang (say, on a lock whose state the race
+    // broke), so we wait for its report at most most_seconds, then kill it.
+    constexpr int most_seconds = 10;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(most_seconds);
     std::string text;
-    char buffer[256];
-    for (ssize_t got; (got = read(fds[0], buffer, sizeof buffer)) != 0;) {
+    bool hung = false;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            give_up - std::chrono::steady_clock::now());
+        pollfd report{fds[0], POLLIN, 0};
+        const int ready = poll(&report, 1, static_cast<int>(std::max<long>(0, left.count())));
+        if (ready == 0) {
+            hung = true;
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (ready == -1 && errno == EINTR) continue;
+        char buffer[256];
+        const ssize_t got = read(fds[0], buffer, sizeof buffer);
         if (got > 0) text.append(buffer, static_cast<std::size_t>(got));
-        if (got == -1 && errno != EINTR) break;
+        if (got == 0 || (got == -1 && errno != EINTR)) break;
     }
     close(fds[0]);
     int status = 0;
     while (waitpid(pid, &status, 0) == -1 && errno == EINTR) {
+    }
+    if (hung) {
+        return "damaged: the child stopped making progress and was killed after " +
+               std::to_string(most_seconds) + " s";
     }
     if (WIFSIGNALED(status)) {
         return std::string("damaged: the child crashed with signal ") +
                std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) +
                "): the race corrupted memory, not just the count";
     }
-    if (WEXITSTATUS(status) == 1) return "damaged: " + text;
+    if (WEXITSTATUS(status) == found_damage) return "damaged: " + text;
+    if (WEXITSTATUS(status) != 0) {  // e.g. a sanitizer that found the damage first
+        return "damaged: the child ended with status " + std::to_string(WEXITSTATUS(status));
+    }
     return "no damage in " + std::to_string(most_rounds) +
            " rounds: luck, the race is still there (ThreadSanitizer reports it)";
 }
@@ -140,7 +173,7 @@ int main() {
 }
 
 // Output of one run (how the unguarded vector is damaged differs from run to run: elements
-// lost, or a crash with signal 6 or 11):
+// lost, a crash with signal 6 or 11, or a child that hangs):
 //
 //   $ ./09_shared_containers
 //   1. two threads push_back into one std::vector, no lock (in a child process):
