@@ -169,7 +169,7 @@ int main() {
         {"workload", "the articles say", "in C++, use", "measured on this machine"},
         {"I/O-bound (network, disk, copying files)", "threads", "threads; a pool sized for the waits, not the cores",
          "8 waits of 30 ms: " + fixed(io_sequential, 0) + " ms in a row, " + fixed(io_threads, 0) + " ms on 8 threads"},
-        {"many connections, mostly waiting", "(asyncio)", "an event loop: poll, epoll; or a library (Asio)",
+        {"many connections, mostly waiting", "(not covered)", "an event loop, as in asyncio: poll, epoll; Asio",
          "the same 8 waits in one poll() loop, 1 thread: " + fixed(io_event_loop, 0) + " ms"},
         {"GUI", "threads", "a worker thread; the UI thread only draws",
          "longest frame gap: " + fixed(longest_gap, 0) + " ms with a worker, " + fixed(frozen_ms, 0) + " ms without"},
@@ -203,7 +203,7 @@ int main() {
 //   | workload                                 | the articles say | in C++, use                                        | measured on this machine                                       |
 //   |------------------------------------------|------------------|----------------------------------------------------|----------------------------------------------------------------|
 //   | I/O-bound (network, disk, copying files) | threads          | threads; a pool sized for the waits, not the cores | 8 waits of 30 ms: <n> ms in a row, <n> ms on 8 threads          |
-//   | many connections, mostly waiting         | (asyncio)        | an event loop: poll, epoll; or a library (Asio)    | the same 8 waits in one poll() loop, 1 thread: <n> ms           |
+//   | many connections, mostly waiting         | (not covered)    | an event loop, as in asyncio: poll, epoll; Asio    | the same 8 waits in one poll() loop, 1 thread: <n> ms           |
 //   | GUI                                      | threads          | a worker thread; the UI thread only draws          | longest frame gap: <n> ms with a worker, <n> ms without          |
 //   | CPU-bound                                | processes (*)    | threads, one per core                              | <n> threads <n>x, <n> processes <n>x as fast as 1 thread         |
 //   | many tiny tasks                          | (not covered)    | a pool, tasks in batches                           | <n> us per task with a thread each, <n> us on a pool        |
