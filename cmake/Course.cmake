@@ -96,9 +96,13 @@ endfunction()
 
 # course_add_example(<source> [EXIT_CODE <n>] [NOT_TESTED] [TSAN_REPORTS])
 # One chapter program: target example.NN.<stem> built from the one file, and a test that
-# runs it. EXIT_CODE: the status the program exits with on purpose. TSAN_REPORTS: the
-# program shows a race or lock-order inversion on purpose, so under the tsan preset the
-# test expects ThreadSanitizer's report (and exit status 66) instead.
+# runs it and compares its output with the expected output at the bottom of the file (the
+# notation is in cmake/RunExample.cmake). EXIT_CODE: the status the program exits with on
+# purpose. TSAN_REPORTS: the program shows a race or lock-order inversion on purpose, so under
+# the tsan preset the test expects ThreadSanitizer's report (and exit status 66) instead.
+# Under a sanitizer the test checks the exit status only: the programs run several times
+# slower there, so their timed waits and figures come out differently, ThreadSanitizer adds a
+# thread of its own and copies its shadow memory on write, and its reports join the output.
 function(course_add_example source)
   cmake_parse_arguments(PARSE_ARGV 1 arg "NOT_TESTED;TSAN_REPORTS" "EXIT_CODE" "")
   get_filename_component(stem "${source}" NAME_WE)
@@ -136,9 +140,15 @@ function(course_add_example source)
   if(arg_TSAN_REPORTS AND COURSE_SANITIZER STREQUAL "thread")
     set(expect_tsan ON)
   endif()
+  set(check_output ON)
+  if(COURSE_SANITIZER)
+    set(check_output OFF)
+  endif()
+  get_filename_component(source_path "${source}" ABSOLUTE)
   add_test(NAME ${target}
-           COMMAND "${CMAKE_COMMAND}" -DPROGRAM=$<TARGET_FILE:${target}> -DEXPECTED_EXIT=${expected}
-                   -DEXPECT_TSAN_REPORT=${expect_tsan} -P "${PROJECT_SOURCE_DIR}/cmake/RunExample.cmake")
+           COMMAND "${CMAKE_COMMAND}" -DPROGRAM=$<TARGET_FILE:${target}> -DSOURCE=${source_path}
+                   -DEXPECTED_EXIT=${expected} -DEXPECT_TSAN_REPORT=${expect_tsan}
+                   -DCHECK_OUTPUT=${check_output} -P "${PROJECT_SOURCE_DIR}/cmake/RunExample.cmake")
   math(EXPR limit "30 * ${COURSE_TIME_FACTOR}")
   set_tests_properties(${target} PROPERTIES LABELS "example;ch${number}" TIMEOUT ${limit})
 endfunction()

@@ -8,6 +8,7 @@
 // allows async-signal-safe functions (write, read, open, close, dup2, exec,
 // _exit...). The fix is to start programs with posix_spawn, or to exec at once.
 //
+// Chapter 01 gave the rule; now that we know threads and mutexes, we watch it break.
 // This program shows the stuck lock without getting stuck: the child only
 // try_lock()s. ThreadSanitizer accepts it (in a child of a threaded process it
 // stops checking and hopes for an exec); it was checked with -fsanitize=thread.
@@ -23,7 +24,6 @@
 #include <iostream>
 #include <latch>
 #include <mutex>
-#include <semaphore>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -60,13 +60,14 @@ void say_thread_count(const char* who) {
 
 int main() {
     // A worker thread takes the lock and keeps it, as if in the middle of a
-    // long update (simulated: it waits for our signal to finish).
+    // long update (simulated: it waits for our signal to finish). Two latches of one
+    // count each are the signals: "lock taken" from the worker, "finish" from us.
     std::latch lock_taken{1};
-    std::binary_semaphore finish_update{0};
+    std::latch finish_update{1};
     std::jthread worker([&] {
         const std::lock_guard guard{table_lock};
         lock_taken.count_down();
-        finish_update.acquire();
+        finish_update.wait();
     });
     lock_taken.wait();
     std::cout << "parent " << getpid() << ": the worker thread holds table_lock" << std::endl;
@@ -77,7 +78,10 @@ int main() {
     if (pid == -1) throw std::system_error(errno, std::generic_category(), "fork");
     if (pid == 0) {
         say_thread_count("child:  ");  // only the thread that called fork() came along
-        // try_lock() cannot block, so it is a safe way to look. lock() would hang.
+        // lock() would hang. try_lock() cannot block, so we use it to look; but it is not
+        // on POSIX's list of async-signal-safe functions, so strictly it is not allowed
+        // here either. It works with glibc, where trying a plain mutex is one atomic
+        // compare-and-swap; a program that must be portable would only exec or _exit.
         const bool got_it = table_lock.try_lock();
         say(got_it ? "child:  got table_lock (not expected)\n"
                    : "child:  table_lock is locked, and the thread that owns it does not exist"
@@ -104,17 +108,17 @@ int main() {
     std::cout << "parent: spawned child " << spawned << " exited with status "
               << WEXITSTATUS(status) << ", table_lock still held by the worker" << std::endl;
 
-    finish_update.release();  // the worker unlocks; the jthread joins at the end of main
+    finish_update.count_down();  // the worker unlocks; the jthread joins at the end of main
 }
 
 // Output of one run (PIDs differ):
 //
 //   $ ./10_fork_and_threads
-//   parent 14477: the worker thread holds table_lock
+//   parent <n>: the worker thread holds table_lock
 //   parent: Threads: 2
 //   child:  Threads: 1
 //   child:  table_lock is locked, and the thread that owns it does not exist here:
 //           lock() would wait forever, so we leave with _exit()
-//   parent: child 14479 exited with status 0 (0: it found the lock stuck)
-//   child 14480: a new program, started by posix_spawnp
-//   parent: spawned child 14480 exited with status 0, table_lock still held by the worker
+//   parent: child <n> exited with status 0 (0: it found the lock stuck)
+//   child <n>: a new program, started by posix_spawnp
+//   parent: spawned child <n> exited with status 0, table_lock still held by the worker
