@@ -66,7 +66,7 @@ bool Build::ok() {
 }
 
 void Build::wait_for(const fs::path& binary, const Tick& tick) {
-    // Ninja prints "[n/m] Linking CXX executable tests/bin/x" once the link is done.
+    // Ninja prints "[n/m] Linking CXX executable <binary>" once the link is done.
     const std::string linked = " " + binary.lexically_relative(build_dir_).string();
     while (!ended()) {
         std::istringstream lines(output());
@@ -95,7 +95,7 @@ std::string Build::output() const {
 }
 
 bool Build::failed(const std::string& target) const {
-    // "FAILED: tests/CMakeFiles/<target>.dir/..." or "FAILED: tests/bin/<target>"
+    // "FAILED: <dir>/CMakeFiles/<target>.dir/..." (compiling) or "FAILED: <dir>/<target>" (linking)
     const std::string object_dir = "CMakeFiles/" + target + ".dir/";
     std::istringstream lines(output());
     std::string line;

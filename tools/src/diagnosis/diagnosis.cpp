@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "gdb_locks_py.hpp"
 #include "text.hpp"
 
 namespace course {
@@ -154,103 +155,8 @@ std::string render_report(const std::string& warning, const std::vector<Section>
 
 
 std::string gdb_lock_script() {
-    // Runs inside gdb (Python 3): it reads the stuck process's memory, so it can tell
-    // which guard variable holds which mutex, and glibc's record of each mutex's owner.
-    return R"PY(
-import gdb
-
-LOCKING = ("std::mutex::lock", "std::timed_mutex::lock", "std::recursive_mutex::lock",
-           "std::recursive_timed_mutex::lock", "std::timed_mutex::try_lock_for",
-           "std::timed_mutex::try_lock_until", "std::recursive_timed_mutex::try_lock_for")
-GUARDS = ("std::lock_guard<", "std::unique_lock<", "std::scoped_lock<", "std::shared_lock<")
-
-def addresses_in(value, depth=0):
-    """The addresses of the mutexes a guard refers to (references or pointers in it)."""
-    found = []
-    if depth > 10:
-        return found
-    kind = value.type.strip_typedefs().code
-    if kind == gdb.TYPE_CODE_REF:
-        found.append(int(value.referenced_value().address))
-    elif kind == gdb.TYPE_CODE_PTR:
-        if int(value) != 0:
-            found.append(int(value))
-    elif kind == gdb.TYPE_CODE_STRUCT:
-        for field in value.type.strip_typedefs().fields():
-            try:
-                found += addresses_in(value[field], depth + 1)
-            except Exception:
-                pass
-    return found
-
-def owns(value):
-    """A unique_lock or shared_lock that has let go of its mutex holds nothing."""
-    try:
-        return bool(value["_M_owns"])
-    except Exception:
-        return True
-
-waited = []
-for thread in gdb.selected_inferior().threads():
-    try:
-        thread.switch()
-    except Exception:
-        continue
-    number = thread.num
-    print("course-thread %d %d" % (number, thread.ptid[1]))
-    frame = gdb.newest_frame()
-    waiting = False
-    depth = 0
-    while frame is not None and depth < 80:
-        name = frame.name() or ""
-        try:
-            if not waiting and name.startswith(LOCKING):
-                mutex = int(frame.read_var("this"))
-                print("course-waits %d 0x%x" % (number, mutex))
-                waited.append(mutex)
-                waiting = True
-            elif not waiting and name.startswith("std::condition_variable::wait") and "this" in [s.name for s in frame.block()]:
-                print("course-cv %d 0x%x" % (number, int(frame.read_var("this"))))
-                waiting = True
-        except Exception:
-            pass
-        try:
-            block = frame.block()
-            current_line = frame.find_sal().line
-        except Exception:
-            block = None
-        while block is not None:
-            for symbol in block:
-                try:
-                    if not symbol.is_variable or symbol.is_argument:
-                        continue
-                    type_name = symbol.type.strip_typedefs().name or ""
-                    if not type_name.startswith(GUARDS):
-                        continue
-                    # A guard on this line or below is not made yet (or still locking).
-                    if symbol.line >= current_line:
-                        continue
-                    value = symbol.value(frame)
-                    if not owns(value):
-                        continue
-                    for mutex in addresses_in(value):
-                        print("course-holds %d 0x%x %s %d" % (number, mutex, symbol.symtab.fullname(), symbol.line))
-                except Exception:
-                    pass
-            if block.function is not None:
-                break
-            block = block.superblock
-        frame = frame.older()
-        depth += 1
-
-for mutex in sorted(set(waited)):
-    try:
-        # glibc's pthread_mutex_t: the owner's kernel thread id is the third int.
-        owner = int(gdb.parse_and_eval("((int*)0x%x)[2]" % mutex))
-        print("course-owner 0x%x %d" % (mutex, owner))
-    except Exception:
-        pass
-)PY";
+    // tools/src/diagnosis/gdb_locks.py, built into the tool (see tools/CMakeLists.txt).
+    return std::string(course_gdb_locks_py);
 }
 
 namespace {
@@ -316,124 +222,144 @@ std::string locked_object(const std::string& code) {
 std::string thread_title(int number) { return number == 1 ? "the main thread" : "thread " + std::to_string(number); }
 
 /// The cycle (and the other waits) told in sentences, from the lock facts and the stacks.
-std::string explain_locks(const LockFacts& facts, const std::map<int, std::vector<Frame>>& stacks, const CodeOwners& owners) {
-    // Mutexes get letters in the order the story meets them.
-    std::map<std::string, std::string> letter;
-    const auto name_of = [&](const std::string& mutex) {
-        auto it = letter.find(mutex);
-        if (it == letter.end()) {
-            it = letter.emplace(mutex, std::string(1, static_cast<char>('A' + std::min<std::size_t>(letter.size(), 25)))).first;
+class LockStory {
+public:
+    LockStory(const LockFacts& facts, const std::map<int, std::vector<Frame>>& stacks, const CodeOwners& owners)
+        : facts_(facts), stacks_(stacks), owners_(owners) {}
+
+    std::string tell() {
+        const std::vector<int> cycle = find_cycle();
+        if (!cycle.empty()) {
+            out_ << "The threads wait for each other in a cycle (a deadlock):\n";
+            for (const int thread : cycle) tell_wait(thread);
+        }
+        for (const auto& [thread, ignored] : facts_.waits) {
+            if (std::find(cycle.begin(), cycle.end(), thread) == cycle.end()) tell_wait(thread);
+        }
+        tell_condition_waits();
+        return out_.str();
+    }
+
+private:
+    /// Mutexes get letters in the order the story meets them.
+    std::string name_of(const std::string& mutex) {
+        auto it = letters_.find(mutex);
+        if (it == letters_.end()) {
+            const char letter = static_cast<char>('A' + std::min<std::size_t>(letters_.size(), 25));
+            it = letters_.emplace(mutex, std::string(1, letter)).first;
         }
         return "mutex " + it->second;
-    };
-    const auto thread_of = [&](long kernel_id) {
-        for (const auto& [number, id] : facts.kernel_id) {
+    }
+
+    int thread_of(long kernel_id) const {
+        for (const auto& [number, id] : facts_.kernel_id) {
             if (id == kernel_id) return number;
         }
         return 0;
-    };
-    // Who holds each waited-for mutex: glibc's owner, else a guard that names it.
-    const auto holder_of = [&](const std::string& mutex) {
-        if (const auto it = facts.owner.find(mutex); it != facts.owner.end() && it->second != 0) {
+    }
+
+    /// Who holds a mutex: glibc's owner, else a guard that names it; -1 for a thread that
+    /// has ended, 0 when nobody can be told.
+    int holder_of(const std::string& mutex) const {
+        if (const auto it = facts_.owner.find(mutex); it != facts_.owner.end() && it->second != 0) {
             const int number = thread_of(it->second);
-            return number != 0 ? number : -1;  // -1: a thread that has ended
+            return number != 0 ? number : -1;
         }
-        for (const auto& [thread, held] : facts.holds) {
+        for (const auto& [thread, held] : facts_.holds) {
             for (const auto& h : held) {
                 if (h.mutex == mutex) return thread;
             }
         }
         return 0;
-    };
-    const auto where_locked = [&](int thread, const std::string& mutex) -> std::string {
-        const auto it = facts.holds.find(thread);
-        if (it == facts.holds.end()) return "";
+    }
+
+    std::string where_locked(int thread, const std::string& mutex) const {
+        const auto it = facts_.holds.find(thread);
+        if (it == facts_.holds.end()) return "";
         for (const auto& h : it->second) {
             if (h.mutex != mutex) continue;
-            const std::string code = source_line(h.where.file, h.where.line);
-            const std::string object = locked_object(code);
+            const std::string object = locked_object(source_line(h.where.file, h.where.line));
             return (object.empty() ? "" : object + ", ") + "locked at " + place(h.where);
         }
         return "";
-    };
-    const auto where_waiting = [&](int thread) -> std::string {
-        const auto it = stacks.find(thread);
-        if (it == stacks.end()) return "";
-        const Frame* own = innermost_own_frame(it->second, owners);
+    }
+
+    std::string where_waiting(int thread) const {
+        const auto it = stacks_.find(thread);
+        if (it == stacks_.end()) return "";
+        const Frame* own = innermost_own_frame(it->second, owners_);
         if (own == nullptr) return "";
         const std::string object = locked_object(source_line(own->file, own->line));
         return (object.empty() ? "" : object + ", ") + "at " + place(*own);
-    };
-
-    // Follow "waits for a mutex that thread X holds" from each thread: a walk that comes
-    // back to a thread it has seen is a cycle.
-    std::vector<int> cycle;
-    for (const auto& [start, ignored] : facts.waits) {
-        std::vector<int> path{start};
-        for (int thread = start;;) {
-            const auto w = facts.waits.find(thread);
-            if (w == facts.waits.end()) break;
-            const int next = holder_of(w->second);
-            if (next <= 0) break;
-            const auto seen = std::find(path.begin(), path.end(), next);
-            if (seen != path.end()) {
-                cycle.assign(seen, path.end());
-                break;
-            }
-            path.push_back(next);
-            thread = next;
-        }
-        if (!cycle.empty()) break;
     }
 
-    std::ostringstream out;
-    const auto tell = [&](int thread) {
-        const std::string& waited = facts.waits.at(thread);
+    /// Follows "waits for a mutex that thread X holds" from each thread: a walk that comes
+    /// back to a thread it has seen is a cycle.
+    std::vector<int> find_cycle() const {
+        for (const auto& [start, ignored] : facts_.waits) {
+            std::vector<int> path{start};
+            for (int thread = start;;) {
+                const auto w = facts_.waits.find(thread);
+                if (w == facts_.waits.end()) break;
+                const int next = holder_of(w->second);
+                if (next <= 0) break;
+                const auto seen = std::find(path.begin(), path.end(), next);
+                if (seen != path.end()) return {seen, path.end()};
+                path.push_back(next);
+                thread = next;
+            }
+        }
+        return {};
+    }
+
+    /// "thread 2 holds mutex A (...) and waits for mutex B (...), which thread 3 holds".
+    void tell_wait(int thread) {
+        const std::string& waited = facts_.waits.at(thread);
         const int holder = holder_of(waited);
-        // What it holds that someone waits for, first.
+        // What it holds that another thread waits for.
         std::string holding;
-        if (const auto it = facts.holds.find(thread); it != facts.holds.end()) {
+        if (const auto it = facts_.holds.find(thread); it != facts_.holds.end()) {
             for (const auto& h : it->second) {
                 bool wanted = false;
-                for (const auto& [other, m] : facts.waits) wanted = wanted || (m == h.mutex && other != thread);
-                if (!wanted) continue;
-                holding += (holding.empty() ? "" : " and ") + name_of(h.mutex) + " (" + where_locked(thread, h.mutex) + ")";
+                for (const auto& [other, m] : facts_.waits) wanted = wanted || (m == h.mutex && other != thread);
+                if (wanted) holding += (holding.empty() ? "" : " and ") + name_of(h.mutex) + " (" + where_locked(thread, h.mutex) + ")";
             }
         }
-        out << thread_title(thread) << ' ';
-        if (!holding.empty()) out << "holds " << holding << "\n  and ";
+        out_ << thread_title(thread) << ' ';
+        if (!holding.empty()) out_ << "holds " << holding << "\n  and ";
         const std::string at = where_waiting(thread);
-        out << "waits for " << name_of(waited) << (at.empty() ? "" : " (" + at + ")");
-        if (holder > 0) out << ", which " << thread_title(holder) << " holds";
-        else if (holder < 0) out << ", held by a thread that has ended without unlocking it";
-        out << '\n';
-    };
-    if (!cycle.empty()) {
-        out << "The threads wait for each other in a cycle (a deadlock):\n";
-        for (const int thread : cycle) tell(thread);
+        out_ << "waits for " << name_of(waited) << (at.empty() ? "" : " (" + at + ")");
+        if (holder > 0) out_ << ", which " << thread_title(holder) << " holds";
+        else if (holder < 0) out_ << ", held by a thread that has ended without unlocking it";
+        out_ << '\n';
     }
-    for (const auto& [thread, ignored] : facts.waits) {
-        if (std::find(cycle.begin(), cycle.end(), thread) == cycle.end()) tell(thread);
-    }
-    // A condition-variable wait with every other thread blocked: nobody is left to notify.
-    bool someone_running = false;
-    for (const auto& [thread, frames] : stacks) {
-        if (facts.waits.count(thread) || facts.condition.count(thread)) continue;
-        bool blocked = false;
-        for (const Frame& f : frames) {
-            if (owners.owner_of(f) != Owner::system) break;
-            blocked = blocked || !waiting_for(f.function).empty();
+
+    /// A condition-variable wait with every other thread blocked: nobody is left to notify.
+    void tell_condition_waits() {
+        bool someone_running = false;
+        for (const auto& [thread, frames] : stacks_) {
+            if (facts_.waits.count(thread) || facts_.condition.count(thread)) continue;
+            bool blocked = false;
+            for (const Frame& f : frames) {
+                if (owners_.owner_of(f) != Owner::system) break;
+                blocked = blocked || !waiting_for(f.function).empty();
+            }
+            someone_running = someone_running || !blocked;
         }
-        someone_running = someone_running || !blocked;
+        for (const auto& [thread, cv] : facts_.condition) {
+            const std::string at = where_waiting(thread);
+            out_ << thread_title(thread) << " waits on a condition variable" << (at.empty() ? "" : " (" + at + ")");
+            if (!someone_running) out_ << ":\n  every other thread is blocked too, so nobody is left to notify it";
+            out_ << '\n';
+        }
     }
-    for (const auto& [thread, cv] : facts.condition) {
-        const std::string at = where_waiting(thread);
-        out << thread_title(thread) << " waits on a condition variable" << (at.empty() ? "" : " (" + at + ")");
-        if (!someone_running) out << ":\n  every other thread is blocked too, so nobody is left to notify it";
-        out << '\n';
-    }
-    return out.str();
-}
+
+    const LockFacts& facts_;
+    const std::map<int, std::vector<Frame>>& stacks_;
+    const CodeOwners& owners_;
+    std::map<std::string, std::string> letters_;
+    std::ostringstream out_;
+};
 
 }  // namespace
 
@@ -458,7 +384,7 @@ std::string summarise_stacks(const std::string& gdb_output, const CodeOwners& ow
     const LockFacts facts = read_lock_facts(gdb_output);
     if (facts.any()) {
         const std::map<int, std::vector<Frame>> stacks(threads.begin(), threads.end());
-        out << explain_locks(facts, stacks, owners) << "\nWhere each thread was when it was stopped:\n";
+        out << LockStory(facts, stacks, owners).tell() << "\nWhere each thread was when it was stopped:\n";
     }
     for (const auto& [number, frames] : threads) {
         out << describe_thread(number == 1 ? "main thread" : "thread " + std::to_string(number), frames, owners);

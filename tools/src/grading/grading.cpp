@@ -28,17 +28,45 @@ constexpr unsigned grading_uid_base = 2'000'000'000;
 
 using Clock = std::chrono::steady_clock;
 
+/// One test binary of an exercise, as the build's manifest names it.
 struct Target {
-    std::string name;       // exercise.01.exit_code[.hidden][.tsan]
-    fs::path binary;
+    TestBuild build;
+    bool hidden = false;  // a teacher's hidden tests
+    TestBuild tsan;       // its ThreadSanitizer build, when there is one
 };
 
 /// Everything grade() needs to know about one exercise while it works.
 struct Work {
     GradedExercise graded;
-    std::vector<Target> plain;  // the public tests, then the hidden ones
-    std::vector<Target> tsan;
-    std::vector<bool> hidden;   // per entry of plain / tsan
+    std::vector<Target> targets;  // the public tests, then the hidden ones
+};
+
+/// One run of one test case.
+struct Job {
+    std::size_t work;
+    std::size_t target;
+    std::string name;
+    bool tsan;
+};
+
+/// A grading run's state, from staging to score: what each stage below reads and adds to.
+struct Grading {
+    const Context& context;
+    const GradeOptions& options;
+    GradeReport report;
+    fs::path submission;
+    fs::path work;      // the grading build tree's folder (options.work_dir)
+    fs::path staged;    // the submission's exercise files, as the build reads them
+    fs::path build;     // the build tree
+    fs::path scratch;   // binaries and run folders that graded code may reach
+    std::vector<Work> works;
+    std::string build_log;
+    RunOptions run;
+    int jobs = 1;
+
+    void say(const std::string& message) const {
+        if (!options.quiet) std::cerr << message << std::endl;
+    }
 };
 
 std::vector<const Exercise*> exercises_to_grade(const Course& course, const std::vector<std::string>& only) {
@@ -169,40 +197,21 @@ std::vector<std::pair<std::string, fs::path>> locate_submission_files(const Cour
     return found;
 }
 
-GradeReport grade(const Context& context, const GradeOptions& options) {
-    const auto started = Clock::now();
-    const auto say = [&](const std::string& message) {
-        if (!options.quiet) std::cerr << message << std::endl;
-    };
-    GradeReport report;
-    report.course = context.course.title;
-    report.tsan = options.tsan;
-    report.repeat = std::max(1, options.repeat);
-    const auto exercises = exercises_to_grade(context.course, options.only);
+namespace {
 
-    const fs::path submission = options.submission.empty() ? context.root / "exercises" : fs::absolute(options.submission);
-    if (!fs::is_directory(submission)) throw UserError("there is no submission folder " + submission.string());
-    if (!options.hidden_tests.empty() && !fs::is_directory(options.hidden_tests)) {
-        throw UserError("there is no hidden tests folder " + options.hidden_tests.string());
-    }
-    report.submission = submission.string();
-    const fs::path work = options.work_dir.empty() ? context.root / "build" / "grade" : fs::absolute(options.work_dir);
-    const fs::path staged = work / "submission" / "exercises";
-    const fs::path build = work / "build";
-
-    // 1. Stage: only the exercise files come from the submission; tests, build files and
-    //    metadata are ours.
+/// 1. Stage: only the exercise files come from the submission; tests, build files and
+///    metadata are ours. A missing or oversized file costs its exercise only.
+void stage_submission(Grading& g) {
     std::error_code ignored;
-    fs::remove_all(work / "submission", ignored);
+    fs::remove_all(g.work / "submission", ignored);
     std::map<std::string, fs::path> located;
-    for (const auto& [file, path] : locate_submission_files(context.course, submission)) located[file] = path;
-    std::vector<Work> works;
-    for (const Exercise* e : exercises) {
+    for (const auto& [file, path] : locate_submission_files(g.context.course, g.submission)) located[file] = path;
+    for (const Exercise* e : exercises_to_grade(g.context.course, g.options.only)) {
         Work w;
         w.graded.exercise = e;
         w.graded.max_score = e->points;
         for (const std::string& file : e->files) {
-            const fs::path target = staged / e->chapter_dir / file;
+            const fs::path target = g.staged / e->chapter_dir / file;
             fs::create_directories(target.parent_path());
             const auto it = located.find(file);
             if (it == located.end()) {
@@ -213,105 +222,114 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
                 fs::copy_file(it->second, target, fs::copy_options::overwrite_existing);
             }
         }
-        // A missing file is replaced by the original stub, so the build files still exist;
-        // the exercise scores zero either way.
-        for (const std::string& file : e->files) {
-            const fs::path target = staged / e->chapter_dir / file;
-            if (!fs::exists(target)) fs::copy_file(context.root / "exercises" / e->chapter_dir / file, target);
-        }
-        works.push_back(std::move(w));
+        g.works.push_back(std::move(w));
     }
-    // Untouched exercises outside --only still need their files for CMake.
-    for (const Exercise* e : context.course.exercises()) {
+    // A missing file, and every exercise outside --only, gets the original stub, so that
+    // the build files exist; such an exercise scores zero either way.
+    for (const Exercise* e : g.context.course.exercises()) {
         for (const std::string& file : e->files) {
-            const fs::path target = staged / e->chapter_dir / file;
+            const fs::path target = g.staged / e->chapter_dir / file;
             if (fs::exists(target)) continue;
             fs::create_directories(target.parent_path());
-            fs::copy_file(context.root / "exercises" / e->chapter_dir / file, target);
+            fs::copy_file(g.context.exercise_file(*e, file), target);
         }
     }
+}
 
-    // 2. Configure and build: one Ninja run for everything, so both cores stay busy; a
-    //    compile error costs only its own targets.
-    say("grading " + std::to_string(works.size()) + " exercise(s) of " + submission.string());
-    say("configuring the grading build in " + build.string() + " ...");
-    configure(context, build, staged, options.hidden_tests.empty() ? fs::path() : fs::absolute(options.hidden_tests));
-    const Outcome support = ninja(build, {"course_test_main", "course_precompiled.student", "course_test_main.tsan",
-                                          "course_precompiled.student.tsan"},
-                                  std::chrono::minutes(10));
+/// The test binaries of each exercise still in the running, from the build's manifest.
+void choose_targets(Grading& g, const Manifest& manifest) {
+    for (Work& w : g.works) {
+        if (!w.graded.problem.empty()) continue;
+        const ExerciseBuilds& builds = manifest.of(*w.graded.exercise);
+        w.targets.push_back({builds.plain, false, g.options.tsan ? builds.tsan : TestBuild{}});
+        if (builds.hidden.exists()) {
+            w.targets.push_back({builds.hidden, true, g.options.tsan ? builds.hidden_tsan : TestBuild{}});
+        }
+    }
+}
+
+std::vector<std::string> target_names(const Work& w) {
+    std::vector<std::string> names;
+    for (const Target& t : w.targets) {
+        names.push_back(t.build.target);
+        if (t.tsan.exists()) names.push_back(t.tsan.target);
+    }
+    return names;
+}
+
+/// 2. Configure and build: one Ninja run for everything, so both cores stay busy; a
+///    compile error costs only its own targets.
+void build_submission(Grading& g) {
+    g.say("configuring the grading build in " + g.build.string() + " ...");
+    configure(g.context, g.build, g.staged,
+              g.options.hidden_tests.empty() ? fs::path() : fs::absolute(g.options.hidden_tests));
+    const Manifest manifest = Manifest::load(g.build);
+    const Outcome support = ninja(g.build, manifest.support_targets, std::chrono::minutes(10));
     if (support.ending != Ending::exited || support.exit_code != 0) {
         throw UserError("building the test support failed:\n" + support.output);
     }
-    std::vector<std::string> all_targets;
-    for (Work& w : works) {
-        if (!w.graded.problem.empty()) continue;
-        const Exercise& e = *w.graded.exercise;
-        const std::string base = "exercise." + e.target_id();
-        const bool has_hidden = !options.hidden_tests.empty() &&
-                                fs::exists(options.hidden_tests / e.chapter_dir / ("test_" + e.name + ".cpp"));
-        for (const std::string& variant : has_hidden ? std::vector<std::string>{"", ".hidden"} : std::vector<std::string>{""}) {
-            w.plain.push_back({base + variant, build / "tests" / "bin" / (base + variant)});
-            w.hidden.push_back(variant == ".hidden");
-            if (options.tsan) w.tsan.push_back({base + variant + ".tsan", build / "tests" / "bin" / (base + variant + ".tsan")});
-        }
-        for (const Target& t : w.plain) all_targets.push_back(t.name);
-        for (const Target& t : w.tsan) all_targets.push_back(t.name);
+    choose_targets(g, manifest);
+    std::vector<std::string> all;
+    for (const Work& w : g.works) {
+        for (const std::string& name : target_names(w)) all.push_back(name);
     }
-    say("building " + std::to_string(all_targets.size()) + " test binaries ...");
+    if (all.empty()) return;  // nothing to build: never let Ninja build the whole course
+    g.say("building " + std::to_string(all.size()) + " test binaries ...");
     // Old binaries must not pass for new ones if a build fails.
-    for (const std::string& t : all_targets) fs::remove(build / "tests" / "bin" / t, ignored);
-    Outcome built = ninja(build, all_targets, std::chrono::minutes(20));
-    std::string build_log = built.output;
+    std::error_code ignored;
+    for (const Work& w : g.works) {
+        for (const Target& t : w.targets) {
+            fs::remove(t.build.binary, ignored);
+            if (t.tsan.exists()) fs::remove(t.tsan.binary, ignored);
+        }
+    }
+    const Outcome built = ninja(g.build, all, std::chrono::minutes(20));
+    g.build_log = built.output;
     if (built.ending == Ending::timed_out || built.ending == Ending::output_limit) {
         // Something in one submission file stalls the compiler: build one exercise at a
         // time, each with its own limit, so only that exercise pays.
-        say("the build did not finish; building the exercises one at a time ...");
-        build_log.clear();
-        for (Work& w : works) {
-            std::vector<std::string> mine;
-            for (const Target& t : w.plain) mine.push_back(t.name);
-            for (const Target& t : w.tsan) mine.push_back(t.name);
-            if (mine.empty()) continue;
-            const Outcome one = ninja(build, mine, std::chrono::minutes(3));
-            build_log += one.output;
+        g.say("the build did not finish; building the exercises one at a time ...");
+        g.build_log.clear();
+        for (Work& w : g.works) {
+            if (w.targets.empty()) continue;
+            const Outcome one = ninja(g.build, target_names(w), std::chrono::minutes(3));
+            g.build_log += one.output;
             if (one.ending == Ending::timed_out) w.graded.problem = "compiling it did not finish within 3 minutes. ";
         }
     }
-    for (Work& w : works) {
-        if (!w.graded.problem.empty() || w.plain.empty()) continue;
-        const std::string& main_target = w.plain.front().name;
-        if (!fs::exists(w.plain.front().binary)) {
-            CodeOwners owners;
-            owners.student_files = w.graded.exercise->files;
-            w.graded.problem = "it does not compile:\n" +
-                               first_compiler_error(compiler_output_for(build_log, main_target), owners, "");
-        }
+    for (Work& w : g.works) {
+        if (!w.graded.problem.empty() || w.targets.empty() || fs::exists(w.targets.front().build.binary)) continue;
+        CodeOwners owners;
+        owners.student_files = w.graded.exercise->files;
+        w.graded.problem = "it does not compile:\n" +
+                           first_compiler_error(compiler_output_for(g.build_log, w.targets.front().build.target), owners, "");
     }
+}
 
-    // 3. Isolation, and binaries where the unprivileged user can reach them.
-    const fs::path scratch = fs::temp_directory_path() / ("course-grade-" + std::to_string(getpid()));
-    fs::create_directories(scratch / "bin");
-    fs::permissions(scratch, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                 fs::perms::others_read | fs::perms::others_exec);
-    Isolation isolation = choose_isolation(options.isolation, scratch / "probe");
-    isolation.read_only.push_back(scratch / "bin");
-    report.isolation = isolation;
-    say("isolation: " + isolation.describe());
-    for (Work& w : works) {
-        for (std::vector<Target>* targets : {&w.plain, &w.tsan}) {
-            for (Target& t : *targets) {
-                if (!fs::exists(t.binary)) continue;
-                const fs::path copy = scratch / "bin" / t.name;
-                fs::copy_file(t.binary, copy, fs::copy_options::overwrite_existing);
-                fs::permissions(copy, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                          fs::perms::others_read | fs::perms::others_exec);
-                t.binary = copy;
+/// 3. Isolation, and binaries where the unprivileged user can reach them.
+void prepare_runs(Grading& g) {
+    g.scratch = fs::temp_directory_path() / ("course-grade-" + std::to_string(getpid()));
+    fs::create_directories(g.scratch / "bin");
+    const auto readable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                          fs::perms::others_read | fs::perms::others_exec;
+    fs::permissions(g.scratch, readable);
+    Isolation isolation = choose_isolation(g.options.isolation, g.scratch / "probe");
+    isolation.read_only.push_back(g.scratch / "bin");
+    g.report.isolation = isolation;
+    g.say("isolation: " + isolation.describe());
+    for (Work& w : g.works) {
+        for (Target& t : w.targets) {
+            for (TestBuild* b : {&t.build, &t.tsan}) {
+                if (!b->exists() || !fs::exists(b->binary)) continue;
+                const fs::path copy = g.scratch / "bin" / b->target;
+                fs::copy_file(b->binary, copy, fs::copy_options::overwrite_existing);
+                fs::permissions(copy, readable);
+                b->binary = copy;
             }
         }
     }
-
-    RunOptions run;
-    run.scratch = scratch / "runs";
+    RunOptions& run = g.run;
+    run.scratch = g.scratch / "runs";
     fs::create_directories(run.scratch);
     fs::permissions(run.scratch, fs::perms::all);
     run.isolation = isolation;
@@ -323,159 +341,193 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
     // users have no other process; a teacher grading as themselves keeps a margin.
     run.limits.max_processes = geteuid() == 0 ? 512 : processes_of(geteuid()) + 512;
     run.stacks_on_timeout = isolation.kind == "none";
-    const int jobs = options.jobs > 0 ? options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    g.jobs = g.options.jobs > 0 ? g.options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
-    // 4. List every test case, then run them all, plain first, `jobs` at a time.
-    struct Job {
-        std::size_t work;
-        std::size_t target;
-        std::string name;
-        bool tsan;
-    };
-    std::vector<Job> jobs_plain;
-    for (std::size_t wi = 0; wi < works.size(); ++wi) {
-        Work& w = works[wi];
+/// 4. Every test case of every exercise that built, each `repeat` times.
+std::vector<Job> list_jobs(Grading& g) {
+    std::vector<Job> jobs;
+    for (std::size_t wi = 0; wi < g.works.size(); ++wi) {
+        Work& w = g.works[wi];
         if (!w.graded.problem.empty()) continue;
-        for (std::size_t ti = 0; ti < w.plain.size(); ++ti) {
-            RunOptions listing_options = run;
+        for (std::size_t ti = 0; ti < w.targets.size(); ++ti) {
+            const Target& t = w.targets[ti];
+            RunOptions listing_options = g.run;
             listing_options.limits.wall = std::chrono::seconds(30);
-            if (!fs::exists(w.plain[ti].binary)) {
-                if (w.hidden[ti]) {
-                    GradedCase c;
-                    c.hidden = true;
-                    c.result.name = "hidden tests";
-                    c.result.status = Status::build_error;
-                    CodeOwners owners;
-                    owners.student_files = w.graded.exercise->files;
-                    c.result.explanation = "the hidden tests do not compile against this submission:\n" +
-                                           first_compiler_error(compiler_output_for(build_log, w.plain[ti].name), owners, "");
-                    w.graded.cases.push_back(c);
-                }
+            GradedCase failed;
+            failed.hidden = t.hidden;
+            if (!fs::exists(t.build.binary)) {
+                if (!t.hidden) continue;  // the public tests' build error is the exercise's problem
+                CodeOwners owners;
+                owners.student_files = w.graded.exercise->files;
+                failed.result.name = "hidden tests";
+                failed.result.status = Status::build_error;
+                failed.result.explanation = "the hidden tests do not compile against this submission:\n" +
+                                            first_compiler_error(compiler_output_for(g.build_log, t.build.target), owners, "");
+                w.graded.cases.push_back(failed);
                 continue;
             }
-            const Listing listing = list_cases(w.plain[ti].binary, listing_options);
+            const Listing listing = list_cases(t.build.binary, listing_options);
             if (!listing.error.empty()) {
-                GradedCase c;
-                c.hidden = w.hidden[ti];
-                c.result.name = w.hidden[ti] ? "hidden tests" : "all tests";
-                c.result.status = Status::no_result;
-                c.result.explanation = listing.error;
-                w.graded.cases.push_back(c);
+                failed.result.name = t.hidden ? "hidden tests" : "all tests";
+                failed.result.status = Status::no_result;
+                failed.result.explanation = listing.error;
+                w.graded.cases.push_back(failed);
                 continue;
             }
             for (const std::string& name : listing.names) {
                 GradedCase c;
-                c.hidden = w.hidden[ti];
+                c.hidden = t.hidden;
                 c.result.name = name;
                 w.graded.cases.push_back(c);
-                for (int r = 0; r < report.repeat; ++r) jobs_plain.push_back({wi, ti, name, false});
+                for (int r = 0; r < g.report.repeat; ++r) jobs.push_back({wi, ti, name, false});
             }
         }
     }
-    const auto run_jobs = [&](const std::vector<Job>& batch) {
-        return parallel_map(batch.size(), jobs, [&](std::size_t i, int worker) {
-            const Job& job = batch[i];
-            const Work& w = works[job.work];
-            RunOptions options_for_case = run;
-            // Each worker runs its cases as a user of its own: the process-count limit is
-            // per user, so a fork loop in one case cannot starve a case running beside it.
-            if (options_for_case.isolation.uid != 0) {
-                options_for_case.isolation.uid = grading_uid_base + static_cast<unsigned>(worker);
-            }
-            const int limit = options.time_limit > 0 ? options.time_limit : w.graded.exercise->time_limit;
-            const int seconds = limit * (job.tsan ? 4 : 1);
-            options_for_case.limits.wall = std::chrono::seconds(seconds);
-            options_for_case.limits.cpu = std::chrono::seconds(2 * seconds + 1);
-            options_for_case.tsan = job.tsan;
-            // ThreadSanitizer reserves terabytes of address space for its shadow memory.
-            if (job.tsan) options_for_case.limits.memory_bytes = 0;
-            const Target& target = job.tsan ? w.tsan[job.target] : w.plain[job.target];
-            // Student output may be any bytes: invalid UTF-8 is replaced, never fatal.
-            return nlohmann::json(run_case(target.binary, job.name, options_for_case))
-                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        });
-    };
-    say("running " + std::to_string(jobs_plain.size()) + " test case run(s), " + std::to_string(jobs) + " at a time ...");
-    const auto plain_results = run_jobs(jobs_plain);
+    return jobs;
+}
 
-    // Fold the repeats of each case into one result.
-    std::map<std::tuple<std::size_t, bool, std::string>, std::vector<CaseResult>> runs_of;
-    for (std::size_t i = 0; i < jobs_plain.size(); ++i) {
-        const Job& job = jobs_plain[i];
+/// Runs `batch`, `g.jobs` cases at a time, each in a worker process of its own; a worker
+/// that dies leaves its result empty, which the callers read as no_result.
+std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch) {
+    const auto results = parallel_map(batch.size(), g.jobs, [&](std::size_t i, int worker) {
+        const Job& job = batch[i];
+        const Work& w = g.works[job.work];
+        const Target& target = w.targets[job.target];
+        const TestBuild& build = job.tsan ? target.tsan : target.build;
+        RunOptions options = g.run;
+        // Each worker runs its cases as a user of its own: the process-count limit is
+        // per user, so a fork loop in one case cannot starve a case running beside it.
+        if (options.isolation.uid != 0) options.isolation.uid = grading_uid_base + static_cast<unsigned>(worker);
+        const int seconds = g.options.time_limit > 0 ? g.options.time_limit * (job.tsan ? 4 : 1) : build.time_limit;
+        options.limits.wall = std::chrono::seconds(seconds);
+        options.limits.cpu = std::chrono::seconds(2 * seconds + 1);
+        options.tsan = job.tsan;
+        options.owners.student_files = w.graded.exercise->files;
+        // ThreadSanitizer reserves terabytes of address space for its shadow memory.
+        if (job.tsan) options.limits.memory_bytes = 0;
+        // Student output may be any bytes: invalid UTF-8 is replaced, never fatal.
+        return nlohmann::json(run_case(build.binary, job.name, options))
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    });
+    std::vector<CaseResult> parsed;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto json = nlohmann::json::parse(results[i], nullptr, false);
         CaseResult result;
-        const auto json = nlohmann::json::parse(plain_results[i], nullptr, false);
         if (json.is_object()) {
             result = json.get<CaseResult>();
         } else {
-            result.name = job.name;
+            result.name = batch[i].name;
             result.status = Status::no_result;
             result.explanation = "the grader's worker process died while running this case";
         }
-        runs_of[{job.work, works[job.work].hidden[job.target], job.name}].push_back(result);
+        parsed.push_back(result);
     }
-    std::vector<Job> jobs_tsan;
-    for (std::size_t wi = 0; wi < works.size(); ++wi) {
-        for (GradedCase& c : works[wi].graded.cases) {
-            const auto it = runs_of.find({wi, c.hidden, c.result.name});
-            if (it == runs_of.end()) continue;
-            c.result = combine_runs(it->second);
-            if (options.tsan && c.result.status == Status::passed) {
-                const std::size_t ti = c.hidden && works[wi].plain.size() > 1 ? 1 : 0;
-                if (ti < works[wi].tsan.size() && fs::exists(works[wi].tsan[ti].binary)) {
-                    jobs_tsan.push_back({wi, ti, c.result.name, true});
-                }
-            }
-        }
-    }
+    return parsed;
+}
 
-    // 5. The ThreadSanitizer pass, for what passed: a race that gave the right answer by
-    //    luck is still a race.
-    if (!jobs_tsan.empty()) {
-        say("running " + std::to_string(jobs_tsan.size()) + " test case(s) under ThreadSanitizer ...");
-        const auto tsan_results = run_jobs(jobs_tsan);
-        for (std::size_t i = 0; i < jobs_tsan.size(); ++i) {
-            const Job& job = jobs_tsan[i];
-            const auto json = nlohmann::json::parse(tsan_results[i], nullptr, false);
-            if (!json.is_object()) continue;
-            const auto tsan = json.get<CaseResult>();
-            for (GradedCase& c : works[job.work].graded.cases) {
-                if (c.result.name != job.name || c.hidden != works[job.work].hidden[job.target]) continue;
-                // Races, failures and crashes found under ThreadSanitizer count. A timeout
-                // there may only be its slowness, so it is noted, not held against the code.
-                if (tsan.status == Status::race || tsan.status == Status::failed || tsan.status == Status::crashed) {
-                    c.result.status = tsan.status;
-                    c.result.failures = tsan.failures;
-                    c.result.explanation = "under ThreadSanitizer: " + tsan.explanation;
-                    c.result.details = tsan.details;
-                    c.result.output = tsan.output;
-                } else if (tsan.status != Status::passed) {
-                    c.result.explanation = "passed; under ThreadSanitizer: " + tsan.explanation;
-                }
-            }
-        }
+GradedCase* graded_case(Grading& g, const Job& job) {
+    const bool hidden = g.works[job.work].targets[job.target].hidden;
+    for (GradedCase& c : g.works[job.work].graded.cases) {
+        if (c.result.name == job.name && c.hidden == hidden) return &c;
     }
+    return nullptr;
+}
 
-    // 6. Score.
-    for (Work& w : works) {
-        GradedExercise& g = w.graded;
-        if (!g.problem.empty()) {
-            g.status = Status::build_error;
-            g.score = 0;
-            continue;
+/// The plain pass: each case's repeats folded into one result. Returns the cases that
+/// passed, for the ThreadSanitizer pass.
+std::vector<Job> run_plain_pass(Grading& g, const std::vector<Job>& jobs) {
+    g.say("running " + std::to_string(jobs.size()) + " test case run(s), " + std::to_string(g.jobs) + " at a time ...");
+    const std::vector<CaseResult> results = run_jobs(g, jobs);
+    std::map<GradedCase*, std::vector<CaseResult>> runs_of;
+    std::vector<GradedCase*> order;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        GradedCase* c = graded_case(g, jobs[i]);
+        if (c == nullptr) continue;
+        if (runs_of[c].empty()) order.push_back(c);
+        runs_of[c].push_back(results[i]);
+    }
+    std::vector<Job> passed;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        GradedCase* c = graded_case(g, jobs[i]);
+        if (c == nullptr || runs_of.find(c) == runs_of.end()) continue;
+        c->result = combine_runs(runs_of[c]);
+        runs_of.erase(c);
+        const Target& target = g.works[jobs[i].work].targets[jobs[i].target];
+        if (c->result.status == Status::passed && target.tsan.exists() && fs::exists(target.tsan.binary)) {
+            passed.push_back({jobs[i].work, jobs[i].target, jobs[i].name, true});
         }
-        assign_points(g);
-        g.status = worst_status(g.cases);
     }
-    // Keep course order, build errors included.
-    report.exercises.clear();
-    for (Work& w : works) {
-        report.score += w.graded.score;
-        report.max_score += w.graded.max_score;
-        report.exercises.push_back(std::move(w.graded));
+    return passed;
+}
+
+/// 5. The ThreadSanitizer pass, for what passed: a race that gave the right answer by luck
+///    is still a race. Every verdict there counts: a timeout under ThreadSanitizer (four
+///    times the limit) is a hang, and a worker that died is no result, never a pass.
+void run_tsan_pass(Grading& g, const std::vector<Job>& jobs) {
+    if (jobs.empty()) return;
+    g.say("running " + std::to_string(jobs.size()) + " test case(s) under ThreadSanitizer ...");
+    const std::vector<CaseResult> results = run_jobs(g, jobs);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const CaseResult& tsan = results[i];
+        GradedCase* c = graded_case(g, jobs[i]);
+        if (c == nullptr || tsan.status == Status::passed) continue;
+        c->result.status = tsan.status;
+        c->result.failures = tsan.failures;
+        c->result.explanation = "under ThreadSanitizer: " + tsan.explanation;
+        c->result.location = tsan.location;
+        c->result.details = tsan.details;
+        c->result.output = tsan.output;
+        c->result.passes = 0;
     }
-    fs::remove_all(scratch, ignored);
-    report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    return report;
+}
+
+/// 6. Score, in course order, build errors included.
+void score(Grading& g) {
+    for (Work& w : g.works) {
+        GradedExercise& e = w.graded;
+        if (!e.problem.empty()) {
+            e.status = Status::build_error;
+            e.score = 0;
+        } else {
+            assign_points(e);
+            e.status = worst_status(e.cases);
+        }
+        g.report.score += e.score;
+        g.report.max_score += e.max_score;
+        g.report.exercises.push_back(std::move(e));
+    }
+}
+
+}  // namespace
+
+GradeReport grade(const Context& context, const GradeOptions& options) {
+    const auto started = Clock::now();
+    Grading g{context, options, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1};
+    g.report.course = context.course.title;
+    g.report.tsan = options.tsan;
+    g.report.repeat = std::max(1, options.repeat);
+    g.submission = options.submission.empty() ? context.root / "exercises" : fs::absolute(options.submission);
+    if (!fs::is_directory(g.submission)) throw UserError("there is no submission folder " + g.submission.string());
+    if (!options.hidden_tests.empty() && !fs::is_directory(options.hidden_tests)) {
+        throw UserError("there is no hidden tests folder " + options.hidden_tests.string());
+    }
+    g.report.submission = g.submission.string();
+    g.work = options.work_dir.empty() ? context.root / "build" / "grade" : fs::absolute(options.work_dir);
+    g.staged = g.work / "submission" / "exercises";
+    g.build = g.work / "build";
+
+    stage_submission(g);
+    g.say("grading " + std::to_string(g.works.size()) + " exercise(s) of " + g.submission.string());
+    build_submission(g);
+    prepare_runs(g);
+    const std::vector<Job> passed = run_plain_pass(g, list_jobs(g));
+    if (options.tsan) run_tsan_pass(g, passed);
+    score(g);
+    std::error_code ignored;
+    fs::remove_all(g.scratch, ignored);
+    g.report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return g.report;
 }
 
 }  // namespace course
