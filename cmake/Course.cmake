@@ -216,6 +216,20 @@ function(course_add_exercise number name)
   endif()
 endfunction()
 
+# The self-check runs each mutant's tests COURSE_SELFCHECK_RUNS times (each with its own
+# schedule-perturbation seed) and counts the mutant caught only if every run rejects it. CI
+# keeps one run; 20 is the proof that no mutant passes by luck. Each mutant test writes its
+# result to COURSE_SELFCHECK_RESULTS, which `course-tool selftest table` prints as one table.
+set(COURSE_SELFCHECK_RUNS 1 CACHE STRING "Runs of each mutant's tests in the self-check; every run must catch it")
+set(COURSE_SELFCHECK_RESULTS "${PROJECT_BINARY_DIR}/selfcheck-results")
+if(COURSE_SELFCHECK)
+  if(NOT COURSE_SELFCHECK_RUNS MATCHES "^[1-9][0-9]*$")
+    message(FATAL_ERROR "COURSE_SELFCHECK_RUNS must be a whole number of 1 or more, not '${COURSE_SELFCHECK_RUNS}'")
+  endif()
+  # Results of mutants that no longer exist must not linger in the table.
+  file(REMOVE_RECURSE "${COURSE_SELFCHECK_RESULTS}")
+endif()
+
 # course_add_mutant(<NN> <exercise> <mutant-dir>)
 # A known-wrong version of an exercise: the solution with one mistake, kept as a diff
 # (<file>.diff) so that the mistake is all a reader sees and the mutant follows every later
@@ -260,10 +274,10 @@ function(course_add_mutant number name mutant_dir)
                          INCLUDES ${includes})
   set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS mutant.${id} mutant.${id}.tsan)
   math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
-  math(EXPR budget "${limit} * (1 + ${COURSE_TSAN_TIME_FACTOR}) + 30")
+  math(EXPR budget "${COURSE_SELFCHECK_RUNS} * ${limit} * (1 + ${COURSE_TSAN_TIME_FACTOR}) + 30")
   _course_add_test(mutant.${id} "mutant;ch${number};${name}" ${budget}
-                   course-tool selftest mutant --time-limit ${limit}
-                   --mistake "${mutant_dir}/mistake.txt"
+                   course-tool selftest mutant --time-limit ${limit} --runs ${COURSE_SELFCHECK_RUNS}
+                   --mistake "${mutant_dir}/mistake.txt" --id ${id} --results "${COURSE_SELFCHECK_RESULTS}"
                    $<TARGET_FILE:mutant.${id}> $<TARGET_FILE:mutant.${id}.tsan>)
 endfunction()
 
