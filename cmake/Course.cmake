@@ -11,12 +11,75 @@ endif()
 # The .tsan variant of a test binary, which `course check --tsan` and the grader run.
 set(COURSE_TSAN_TIME_FACTOR 4)
 
+# Every test binary wraps some of its own calls at link time (the linker's --wrap sends
+# the binary's calls of NAME to __wrap_NAME, which calls the original as __real_NAME):
+#   - tests/support/schedule_chaos.cpp, the schedule-perturbing ("chaos") mode: the threads'
+#     schedule is nudged at random before locks, after unlocks, before condition waits and
+#     at thread starts, so that a test depending on an interleaving meets it in every run
+#     (COURSE_CHAOS=off at run time switches it off);
+#   - tests/support/injected_failures.cpp: fork, wait, read, write, pipe and a thread's start
+#     fail when a test asks (EINTR, EAGAIN...), so that error paths are tested, and
+#     std::thread::hardware_concurrency() can pretend to be 0.
+# Linux only (GNU ld, gold and lld know --wrap); std::thread's start, hardware_concurrency()
+# and std::condition_variable::wait() are wrapped only with libstdc++, whose entry points
+# they are.
+include(CheckCXXSourceCompiles)
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  set(COURSE_LINK_WRAPS ON)
+else()
+  set(COURSE_LINK_WRAPS OFF)
+endif()
+option(COURSE_SCHEDULE_CHAOS "Test binaries perturb their schedule at random (Linux only)" ${COURSE_LINK_WRAPS})
+set(COURSE_TEST_LINK_OPTIONS "")
+set(COURSE_TEST_MAIN_DEFINITIONS "")
+if(COURSE_LINK_WRAPS)
+  list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_INJECTED_FAILURES=1)
+  foreach(symbol IN ITEMS fork waitpid wait waitid wait4 read __read_chk write pipe pipe2)
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=${symbol}")
+  endforeach()
+  check_cxx_source_compiles("#include <thread>\n#ifndef __GLIBCXX__\n#error not libstdc++\n#endif\nint main() {}"
+                            COURSE_HAVE_LIBSTDCXX)
+  if(COURSE_HAVE_LIBSTDCXX)
+    # std::thread's start and hardware_concurrency(), which live in libstdc++.so.
+    list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_WRAP_LIBSTDCXX=1)
+    list(APPEND COURSE_TEST_LINK_OPTIONS
+         "LINKER:--wrap=_ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE"
+         "LINKER:--wrap=_ZNSt6thread20hardware_concurrencyEv")
+  endif()
+endif()
+if(COURSE_SCHEDULE_CHAOS AND COURSE_LINK_WRAPS)
+  list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_SCHEDULE_CHAOS=1)
+  foreach(symbol IN ITEMS pthread_mutex_lock pthread_mutex_trylock pthread_mutex_timedlock
+                          pthread_mutex_clocklock pthread_mutex_unlock
+                          pthread_rwlock_rdlock pthread_rwlock_tryrdlock pthread_rwlock_timedrdlock
+                          pthread_rwlock_clockrdlock pthread_rwlock_wrlock pthread_rwlock_trywrlock
+                          pthread_rwlock_timedwrlock pthread_rwlock_clockwrlock pthread_rwlock_unlock
+                          pthread_cond_wait pthread_cond_timedwait pthread_cond_clockwait)
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=${symbol}")
+  endforeach()
+  if(COURSE_HAVE_LIBSTDCXX)
+    # std::condition_variable::wait(), which lives in libstdc++.so.
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE")
+  endif()
+endif()
+
 # course_add_test_main(<target> [SANITIZER thread|address])
-# doctest's main is slow to compile, so it is built once per sanitizer and linked by every test.
+# doctest's main is slow to compile, so it is built once per sanitizer and linked by every test,
+# with the wrapped calls above: whatever links it perturbs its schedule and can inject failures.
 function(course_add_test_main target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "SANITIZER" "")
-  add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp")
+  add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp"
+                               "${PROJECT_SOURCE_DIR}/tests/support/schedule_chaos.cpp"
+                               "${PROJECT_SOURCE_DIR}/tests/support/injected_failures.cpp")
   target_link_libraries(${target} PUBLIC doctest::doctest Threads::Threads)
+  # Without line information, the wrappers read as library frames in the stacks the course
+  # tool shows (a deadlock's blocked threads, ThreadSanitizer's reports): the first line
+  # shown stays the student's.
+  set_source_files_properties("${PROJECT_SOURCE_DIR}/tests/support/schedule_chaos.cpp"
+                              "${PROJECT_SOURCE_DIR}/tests/support/injected_failures.cpp"
+                              PROPERTIES COMPILE_OPTIONS -g0)
+  target_compile_definitions(${target} PRIVATE ${COURSE_TEST_MAIN_DEFINITIONS})
+  target_link_options(${target} INTERFACE ${COURSE_TEST_LINK_OPTIONS})
   course_target_warnings(${target})
   course_target_sanitizer(${target} "${arg_SANITIZER}")
 endfunction()

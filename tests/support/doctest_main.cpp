@@ -5,6 +5,7 @@
 // COURSE_REPORT_FD names an open file descriptor, the listener below writes one JSON
 // object per line to it:
 //
+//   {"event":"schedule","seed":1234}                          (first; see schedule_chaos.cpp)
 //   {"event":"case","name":"...","file":"...","line":12}      (with --list-test-cases)
 //   {"event":"start","name":"..."}
 //   {"event":"failure","file":"...","line":30,"message":"..."}
@@ -27,6 +28,8 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+
+#include "schedule_chaos.hpp"
 
 namespace {
 
@@ -214,6 +217,8 @@ REGISTER_REPORTER("quiet", 1, Quiet);
 
 int main(int argc, char** argv) {
     open_stream();
+    emit(course_chaos::schedule_event());
+    if (g_fd < 0) std::fprintf(stderr, "%s\n", course_chaos::replay_hint().c_str());
     // Under the course tool, output goes to a file: line buffering keeps what a test
     // printed before it crashed or hung.
     if (g_fd >= 0) std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
