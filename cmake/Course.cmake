@@ -31,14 +31,76 @@ function(_course_manifest_build out target seconds)
   set(${out} "{\"target\": ${name}, \"binary\": \"$<TARGET_FILE:${target}>\", \"time_limit\": ${seconds}}"
       PARENT_SCOPE)
 endfunction()
+# Every test binary wraps some of its own calls at link time (the linker's --wrap sends
+# the binary's calls of NAME to __wrap_NAME, which calls the original as __real_NAME):
+#   - tests/support/schedule_chaos.cpp, the schedule-perturbing ("chaos") mode: the threads'
+#     schedule is nudged at random before locks, after unlocks, before condition waits and
+#     at thread starts, so that a test depending on an interleaving meets it in every run
+#     (COURSE_CHAOS=off at run time switches it off);
+#   - tests/support/injected_failures.cpp: fork, wait, read, write, pipe and a thread's start
+#     fail when a test asks (EINTR, EAGAIN...), so that error paths are tested, and
+#     std::thread::hardware_concurrency() can pretend to be 0.
+# Linux only (GNU ld, gold and lld know --wrap); std::thread's start, hardware_concurrency()
+# and std::condition_variable::wait() are wrapped only with libstdc++, whose entry points
+# they are.
+include(CheckCXXSourceCompiles)
+if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  set(COURSE_LINK_WRAPS ON)
+else()
+  set(COURSE_LINK_WRAPS OFF)
+endif()
+option(COURSE_SCHEDULE_CHAOS "Test binaries perturb their schedule at random (Linux only)" ${COURSE_LINK_WRAPS})
+set(COURSE_TEST_LINK_OPTIONS "")
+set(COURSE_TEST_MAIN_DEFINITIONS "")
+if(COURSE_LINK_WRAPS)
+  list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_INJECTED_FAILURES=1)
+  foreach(symbol IN ITEMS fork waitpid wait waitid wait4 read __read_chk write pipe pipe2)
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=${symbol}")
+  endforeach()
+  check_cxx_source_compiles("#include <thread>\n#ifndef __GLIBCXX__\n#error not libstdc++\n#endif\nint main() {}"
+                            COURSE_HAVE_LIBSTDCXX)
+  if(COURSE_HAVE_LIBSTDCXX)
+    # std::thread's start and hardware_concurrency(), which live in libstdc++.so.
+    list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_WRAP_LIBSTDCXX=1)
+    list(APPEND COURSE_TEST_LINK_OPTIONS
+         "LINKER:--wrap=_ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE"
+         "LINKER:--wrap=_ZNSt6thread20hardware_concurrencyEv")
+  endif()
+endif()
+if(COURSE_SCHEDULE_CHAOS AND COURSE_LINK_WRAPS)
+  list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_SCHEDULE_CHAOS=1)
+  foreach(symbol IN ITEMS pthread_mutex_lock pthread_mutex_trylock pthread_mutex_timedlock
+                          pthread_mutex_clocklock pthread_mutex_unlock
+                          pthread_rwlock_rdlock pthread_rwlock_tryrdlock pthread_rwlock_timedrdlock
+                          pthread_rwlock_clockrdlock pthread_rwlock_wrlock pthread_rwlock_trywrlock
+                          pthread_rwlock_timedwrlock pthread_rwlock_clockwrlock pthread_rwlock_unlock
+                          pthread_cond_wait pthread_cond_timedwait pthread_cond_clockwait)
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=${symbol}")
+  endforeach()
+  if(COURSE_HAVE_LIBSTDCXX)
+    # std::condition_variable::wait(), which lives in libstdc++.so.
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE")
+  endif()
+endif()
 
 # course_add_test_main(<target> [SANITIZER thread|address])
-# doctest's main is slow to compile, so it is built once per sanitizer and linked by every test.
+# doctest's main is slow to compile, so it is built once per sanitizer and linked by every test,
+# with the wrapped calls above: whatever links it perturbs its schedule and can inject failures.
 function(course_add_test_main target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "SANITIZER" "")
   add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp"
-                               "${PROJECT_SOURCE_DIR}/tests/support/crash_handler.cpp")
+                               "${PROJECT_SOURCE_DIR}/tests/support/crash_handler.cpp"
+                               "${PROJECT_SOURCE_DIR}/tests/support/schedule_chaos.cpp"
+                               "${PROJECT_SOURCE_DIR}/tests/support/injected_failures.cpp")
   target_link_libraries(${target} PUBLIC doctest::doctest Threads::Threads)
+  # Without line information, the wrappers read as library frames in the stacks the course
+  # tool shows (a deadlock's blocked threads, ThreadSanitizer's reports): the first line
+  # shown stays the student's.
+  set_source_files_properties("${PROJECT_SOURCE_DIR}/tests/support/schedule_chaos.cpp"
+                              "${PROJECT_SOURCE_DIR}/tests/support/injected_failures.cpp"
+                              PROPERTIES COMPILE_OPTIONS -g0)
+  target_compile_definitions(${target} PRIVATE ${COURSE_TEST_MAIN_DEFINITIONS})
+  target_link_options(${target} INTERFACE ${COURSE_TEST_LINK_OPTIONS})
   course_target_warnings(${target})
   course_target_sanitizer(${target} "${arg_SANITIZER}")
 endfunction()
@@ -284,6 +346,20 @@ function(course_add_exercise number name)
   endif()
 endfunction()
 
+# The self-check runs each mutant's tests COURSE_SELFCHECK_RUNS times (each with its own
+# schedule-perturbation seed) and counts the mutant caught only if every run rejects it. CI
+# keeps one run; 20 is the proof that no mutant passes by luck. Each mutant test writes its
+# result to COURSE_SELFCHECK_RESULTS, which `course-tool selftest table` prints as one table.
+set(COURSE_SELFCHECK_RUNS 1 CACHE STRING "Runs of each mutant's tests in the self-check; every run must catch it")
+set(COURSE_SELFCHECK_RESULTS "${PROJECT_BINARY_DIR}/selfcheck-results")
+if(COURSE_SELFCHECK)
+  if(NOT COURSE_SELFCHECK_RUNS MATCHES "^[1-9][0-9]*$")
+    message(FATAL_ERROR "COURSE_SELFCHECK_RUNS must be a whole number of 1 or more, not '${COURSE_SELFCHECK_RUNS}'")
+  endif()
+  # Results of mutants that no longer exist must not linger in the table.
+  file(REMOVE_RECURSE "${COURSE_SELFCHECK_RESULTS}")
+endif()
+
 # course_add_mutant(<NN> <exercise> <mutant-dir>)
 # A known-wrong version of an exercise: the solution with one mistake, kept as a diff
 # (<file>.diff) so that the mistake is all a reader sees and the mutant follows every later
@@ -328,10 +404,10 @@ function(course_add_mutant number name mutant_dir)
                          INCLUDES ${includes})
   set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS mutant.${id} mutant.${id}.tsan)
   math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
-  math(EXPR budget "${limit} * (1 + ${COURSE_TSAN_TIME_FACTOR}) + 30")
+  math(EXPR budget "${COURSE_SELFCHECK_RUNS} * ${limit} * (1 + ${COURSE_TSAN_TIME_FACTOR}) + 30")
   _course_add_test(mutant.${id} "mutant;ch${number};${name}" ${budget}
-                   course-tool selftest mutant --time-limit ${limit}
-                   --mistake "${mutant_dir}/mistake.txt"
+                   course-tool selftest mutant --time-limit ${limit} --runs ${COURSE_SELFCHECK_RUNS}
+                   --mistake "${mutant_dir}/mistake.txt" --id ${id} --results "${COURSE_SELFCHECK_RESULTS}"
                    $<TARGET_FILE:mutant.${id}> $<TARGET_FILE:mutant.${id}.tsan>)
 endfunction()
 

@@ -23,6 +23,7 @@
 
 #include "crash_handler.hpp"
 #include "report_stream.hpp"
+#include "schedule_chaos.hpp"
 
 namespace {
 
@@ -71,7 +72,9 @@ void emit(const std::string& json) {
     const std::lock_guard lock(g_write_mutex);
     std::size_t done = 0;
     while (done < line.size()) {
-        const ssize_t n = write(g_fd, line.data() + done, line.size() - done);
+        // The system call itself, not write(): a test may arm write() to fail (see
+        // injected_failures.cpp), and the stream must not lose an event to that.
+        const auto n = static_cast<ssize_t>(syscall(SYS_write, g_fd, line.data() + done, line.size() - done));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return;
         done += static_cast<std::size_t>(n);
@@ -221,6 +224,8 @@ int main(int argc, char** argv) {
              ",\"pid\":" + std::to_string(getpid()) + "}");
         course_test::install_crash_handler(g_fd);
     }
+    emit(course_chaos::schedule_event());
+    if (g_fd < 0) std::fprintf(stderr, "%s\n", course_chaos::replay_hint().c_str());
     // Under the course tool, output goes to a file: line buffering keeps what a test
     // printed before it crashed or hung.
     if (g_fd >= 0) std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);

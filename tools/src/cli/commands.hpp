@@ -13,7 +13,7 @@ void add_student_commands(CLI::App& app);
 /// grade and export: the teacher's side.
 void add_grade_commands(CLI::App& app);
 
-/// `selftest stub|mutant`: the course's own checks, run by CTest in the selfcheck preset.
+/// `selftest stub|mutant|table`: the course's own checks, run by CTest in the selfcheck preset.
 void add_selftest_command(CLI::App& app);
 
 }  // namespace course
