@@ -1,10 +1,12 @@
 // bounded_waits.hpp: the queue chapter's bounded waits (crews, calls, fds, thread counts): fail, never hang.
 #pragma once
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -36,11 +38,12 @@ inline void give_wrong_code_a_chance() { std::this_thread::sleep_for(50ms); }
 /// The calling thread's id for the kernel: the name of its folder in /proc/self/task.
 inline pid_t kernel_thread_id() { return static_cast<pid_t>(::syscall(SYS_gettid)); }
 
-/// A system call a thread is blocked in: its number (SYS_read, SYS_futex...) and the
-/// first of its arguments (the descriptor of a read(), the address a futex waits on).
+/// A system call a thread is blocked in: its number (SYS_read, SYS_futex...) and its
+/// arguments (the descriptor of a read(); the address a futex waits on, and for a timed
+/// wait the address of its deadline).
 struct BlockedCall {
     long number = -1;
-    unsigned long first_argument = 0;
+    std::array<unsigned long, 6> arguments{};
 };
 
 /// What thread `tid` of this process is blocked in right now, read from
@@ -49,14 +52,42 @@ struct BlockedCall {
 inline std::optional<BlockedCall> blocked_call(pid_t tid) {
     std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/syscall");
     BlockedCall call;
-    std::string first_argument;
-    if (!(file >> call.number >> first_argument)) return std::nullopt;  // "running", or unreadable
-    try {
-        call.first_argument = std::stoul(first_argument, nullptr, 16);
-    } catch (const std::exception&) {
-        return std::nullopt;
+    if (!(file >> call.number)) return std::nullopt;  // "running", or unreadable
+    for (unsigned long& argument : call.arguments) {
+        std::string text;
+        if (!(file >> text)) return std::nullopt;
+        try {
+            argument = std::stoul(text, nullptr, 16);
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
     }
     return call;
+}
+
+/// The deadline that thread `tid` sleeps until, when it is in a timed futex wait (a timed
+/// wait on a condition variable): the absolute time it handed to the kernel, in nanoseconds
+/// on the clock it named. std::nullopt when it is in no such wait, or /proc cannot tell. The
+/// deadline is read from the thread's own memory through /proc/self/mem, as a debugger
+/// would, so that the test's reading is no access of the program's for ThreadSanitizer.
+inline std::optional<long long> futex_deadline(pid_t tid) {
+    const std::optional<BlockedCall> call = blocked_call(tid);
+    if (!call || call->number != SYS_futex || call->arguments[3] == 0) return std::nullopt;
+    struct {
+        long long seconds;
+        long long nanoseconds;
+    } deadline{};
+    const int memory = ::open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+    if (memory < 0) return std::nullopt;
+    const ssize_t got =
+        ::pread(memory, &deadline, sizeof deadline, static_cast<off_t>(call->arguments[3]));
+    ::close(memory);
+    if (got != static_cast<ssize_t>(sizeof deadline)) return std::nullopt;
+    // Still the same wait: the deadline read was not some later use of that memory.
+    const std::optional<BlockedCall> again = blocked_call(tid);
+    if (!again || again->number != call->number || again->arguments != call->arguments)
+        return std::nullopt;
+    return deadline.seconds * 1'000'000'000LL + deadline.nanoseconds;
 }
 
 /// True when /proc tells this process's threads' system calls (see blocked_call()).
@@ -101,6 +132,32 @@ inline bool blocks_within(pid_t tid, long number, std::chrono::milliseconds limi
 /// blocks_within() for the usual case: thread `tid` asleep on a mutex or condition variable.
 inline bool falls_asleep_within(pid_t tid, std::chrono::milliseconds limit) {
     return blocks_within(tid, SYS_futex, limit);
+}
+
+/// The address thread `tid` sleeps on in a futex wait right now (inside a condition
+/// variable or a mutex), or std::nullopt.
+inline std::optional<unsigned long> futex_address(pid_t tid) {
+    const std::optional<BlockedCall> call = blocked_call(tid);
+    if (!call || call->number != SYS_futex) return std::nullopt;
+    return call->arguments[0];
+}
+
+/// Waits until thread `tid`, which slept on the futex at `address` (a condition variable),
+/// is asleep on another one: woken, it now waits for the mutex that someone else holds. True
+/// then, or when the thread has ended; false after `limit`. A test that holds the lock (in a
+/// Hooked item's copy) uses it to know that a notification has reached a waiter before it
+/// lets the waiter have the lock.
+inline bool woken_and_waiting_for_lock_within(pid_t tid, unsigned long address,
+                                              std::chrono::milliseconds limit) {
+    const std::string folder = "/proc/self/task/" + std::to_string(tid);
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (::access(folder.c_str(), F_OK) != 0) return true;  // the thread has ended
+        const std::optional<unsigned long> now = futex_address(tid);
+        if (now && *now != address) return true;
+        std::this_thread::sleep_for(1ms);
+    }
+    return false;
 }
 
 /// The kernel ids of a test's threads, each told by the thread itself just before it calls
