@@ -16,6 +16,21 @@ namespace course_test {
 
 using namespace std::chrono_literals;
 
+/// True in a ThreadSanitizer build, where every memory access costs several times more. A
+/// test that repeats a racy step many times for the plain run's sake (where a mistake that
+/// is no data race must show) may repeat it fewer times there.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool thread_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool thread_sanitizer = true;
+#else
+inline constexpr bool thread_sanitizer = false;
+#endif
+#else
+inline constexpr bool thread_sanitizer = false;
+#endif
+
 /// The usual bound on a wait for something a correct solution does in microseconds: far
 /// more than a loaded machine needs, and well under an exercise's time limit. A wrong
 /// solution (threads run one after another, a lost wake-up) then fails after it, instead
