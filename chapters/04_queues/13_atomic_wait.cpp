@@ -98,7 +98,7 @@ int main() {
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
     std::cout << "wait_for(50 ms) on an event nobody sets: " << woke << " after " << waited.count()
-              << " ms (only the condition-variable version can time out)\n";
+              << " ms\n(only the condition-variable version can time out)\n";
 }
 
 // Output of one run (the last wait takes 50 ms or a little more):
@@ -108,5 +108,5 @@ int main() {
 //   mutex + condition variable: after clear(), is_set() = false
 //   atomic wait/notify        : is_set() = true, sums 5050 10100 15150
 //   atomic wait/notify        : after clear(), is_set() = false
-//   wait_for(50 ms) on an event nobody sets: false after <n> ms (only the condition-variable
-//   version can time out)
+//   wait_for(50 ms) on an event nobody sets: false after <n> ms
+//   (only the condition-variable version can time out)
