@@ -19,6 +19,8 @@ namespace course {
 ///         `value_type`, `load`, `store`, `exchange`, `compare_exchange_weak` and
 ///         `compare_exchange_strong` members; use only those. (The tests pass such a type,
 ///         to choose the moment another thread changes the value.)
+/// \param target the atomic to raise; any number of threads may share it.
+/// \param value the candidate for the new maximum.
 /// \returns the value of `target` just before this call took effect: the old maximum when
 ///          `value` replaced it, otherwise a value at least as large as `value`.
 ///
@@ -47,6 +49,7 @@ typename Atomic::value_type fetch_max(Atomic& target, typename Atomic::value_typ
 /// computed from the value actually replaced is stored.
 ///
 /// \tparam Atomic as for fetch_max().
+/// \param target the atomic to update; any number of threads may share it.
 /// \param update callable with a `value_type`, returning the new `value_type`.
 /// \returns the value `update` was applied to for the store that took effect.
 ///
