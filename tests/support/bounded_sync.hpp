@@ -130,7 +130,15 @@ inline void run_together(int count, const std::function<void(int)>& body) {
     std::latch start_line(count);
     std::vector<std::exception_ptr> errors(static_cast<std::size_t>(count));
     {
-        std::vector<std::jthread> threads;
+        std::vector<std::thread> threads;
+        // Joined however the block is left, as std::jthreads would be; plain threads so that
+        // the tests build with a standard library that has no std::jthread.
+        struct JoinAll {
+            std::vector<std::thread>& threads;
+            ~JoinAll() {
+                for (std::thread& thread : threads) thread.join();
+            }
+        } join_all{threads};
         for (int i = 0; i < count; ++i) {
             threads.emplace_back([&, i] {
                 start_line.arrive_and_wait();
@@ -141,7 +149,7 @@ inline void run_together(int count, const std::function<void(int)>& body) {
                 }
             });
         }
-    }  // the jthreads join here
+    }  // the threads join here
     for (const std::exception_ptr& error : errors) {
         if (error) std::rethrow_exception(error);
     }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "bounded_sync.hpp"
+#include "platform.hpp"
 #include "process_checks.hpp"
 
 namespace course_test {
@@ -344,7 +345,8 @@ inline bool readable_within(int fd, std::chrono::milliseconds limit) {
     }
 }
 
-/// The number of threads this process has right now (the entries of /proc/self/task).
+/// The number of threads this process has right now (the entries of /proc/self/task). Linux
+/// only: a case that counts threads is marked `* course_test::linux_only()`.
 inline std::size_t running_thread_count() { return proc_entry_count("/proc/self/task"); }
 
 /// True when the process is back to `expected` threads within `limit`. A joined thread can
