@@ -1,6 +1,7 @@
-// pool_benchmark.cpp: tiny tasks through the course's thread and process pools, std::async,
-// a thread per task and (when python3 is on PATH) Python's concurrent.futures executors,
-// all in one run; medians of repeated runs, tasks per second and ratios.
+// pool_benchmark.cpp: tiny tasks through the course's thread and process pools, the thread
+// pool with batched workers, std::async, a thread per task, BS::thread_pool (when its header
+// was found at configure time) and Python's concurrent.futures executors (when python3 is
+// on PATH), all in one run; medians of repeated runs, tasks per second and ratios.
 //
 // Build and run from the repository root:
 //     cmake --build --preset dev --target pool_benchmark && build/dev/bench/pool_benchmark
@@ -30,8 +31,15 @@
 #include <thread>
 #include <vector>
 
+#include "batched_thread_pool.hpp"
 #include "process_pool.hpp"
 #include "thread_pool.hpp"
+
+// BS::thread_pool (Barak Shoshany's header-only pool), as an outside reference, only where
+// the reader has installed it: CMake looks for BS_thread_pool.hpp and defines this.
+#ifdef COURSE_BENCH_HAVE_BS_THREAD_POOL
+#include <BS_thread_pool.hpp>
+#endif
 
 #ifndef COURSE_BENCH_PYTHON_SCRIPT
 #define COURSE_BENCH_PYTHON_SCRIPT "bench/python/executor_rates.py"
@@ -119,6 +127,39 @@ double pool_future_per_task(course::ThreadPool& pool, std::size_t tasks) {
     for (std::size_t i = 0; i < tasks; ++i) futures.push_back(pool.submit(tiny_task, std::uint64_t{i}));
     return collect(futures, start, tasks, "ThreadPool, future per task");
 }
+
+// The same workload through the pool whose workers take a fair share of the queue per trip
+// (bench/batched_thread_pool.hpp): what batching inside the pool buys, at the price of
+// ThreadPoolExecutor's semantics (chapter 06, example 11).
+double batched_workers_future_per_task(course_bench::BatchedThreadPool& pool, std::size_t tasks) {
+    std::vector<std::future<std::uint64_t>> futures;
+    futures.reserve(tasks);
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < tasks; ++i) futures.push_back(pool.submit(tiny_task, std::uint64_t{i}));
+    return collect(futures, start, tasks, "batched workers, future per task");
+}
+
+#ifdef COURSE_BENCH_HAVE_BS_THREAD_POOL
+// BS::thread_pool's submit: submit_task(callable) since its version 4, submit(callable) before.
+template <class Pool, class F>
+auto bs_submit(Pool& pool, F&& task) {
+    if constexpr (requires { pool.submit_task(task); }) {
+        return pool.submit_task(std::forward<F>(task));
+    } else {
+        return pool.submit(std::forward<F>(task));
+    }
+}
+
+// The same workload through BS::thread_pool: a future per task, all submitted, then read.
+template <class Pool>
+double bs_future_per_task(Pool& pool, std::size_t tasks) {
+    std::vector<std::future<std::uint64_t>> futures;
+    futures.reserve(tasks);
+    const auto start = Clock::now();
+    for (std::size_t i = 0; i < tasks; ++i) futures.push_back(bs_submit(pool, [i] { return tiny_task(i); }));
+    return collect(futures, start, tasks, "BS::thread_pool, future per task");
+}
+#endif
 
 // The same tasks, 1000 to a submit() (Python's map(..., chunksize=1000)): one future per
 // batch, so the queue and the future are paid once per thousand tasks.
@@ -342,6 +383,8 @@ int main(int argc, char** argv) {
     // so that the clock's resolution and one unlucky time slice do not decide the figure.
     std::vector<Row> rows{
         {"course ThreadPool, future per task", 200'000 / scale, {}, "Python ThreadPoolExecutor"},
+        {"batched workers (fair share), future per task", 200'000 / scale, {}, "Python ThreadPoolExecutor"},
+        {"BS::thread_pool, future per task", 200'000 / scale, {}, "Python ThreadPoolExecutor"},
         {"course ThreadPool, batches of 1000 (future each)", 2'000'000 / scale, {}, "Python ThreadPoolExecutor"},
         {"std::async(launch::async) per task", 2'000 / scale, {}, "Python ThreadPoolExecutor"},
         {"std::thread per task", 2'000 / scale, {}, "Python ThreadPoolExecutor"},
@@ -356,8 +399,8 @@ int main(int argc, char** argv) {
         std::abort();
     };
 
-    std::printf("pool_benchmark: tiny tasks through the course's pools, std::async, a thread per task"
-                " and Python's executors\n");
+    std::printf("pool_benchmark: tiny tasks through the course's pools, std::async, a thread per task,"
+                " BS::thread_pool and Python's executors\n");
     std::printf("cores (hardware_concurrency): %u; compiler: %s; build type: %s, this program -O2%s%s\n", cores,
                 compiler().c_str(), COURSE_BENCH_BUILD_TYPE, *COURSE_BENCH_SANITIZER ? "; sanitizer: " : "",
                 COURSE_BENCH_SANITIZER);
@@ -376,12 +419,24 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     course::ProcessPool processes(cores, tiny_task_as_text);
     course::ThreadPool threads;  // its default size: one worker per core
-    std::printf("ThreadPool workers: %zu; ProcessPool workers: %u; %d rounds, median and spread of them\n",
-                threads.size(), cores, options.repeat);
+    course_bench::BatchedThreadPool batched(cores);
+    std::printf("ThreadPool workers: %zu (batched: %zu); ProcessPool workers: %u; %d rounds, median and spread of them\n",
+                threads.size(), batched.size(), cores, options.repeat);
+#ifdef COURSE_BENCH_HAVE_BS_THREAD_POOL
+    BS::thread_pool outside(cores);
+    std::printf("BS::thread_pool: %s, %zu workers\n", COURSE_BENCH_BS_THREAD_POOL_HEADER,
+                static_cast<std::size_t>(outside.get_thread_count()));
+#else
+    std::printf("BS::thread_pool: BS_thread_pool.hpp was not found at configure time, skipped (bench/README.md)\n");
+#endif
 
     // A warm-up round, not counted: first touches of memory, threads and processes that
     // have not run yet, the allocator growing its arenas.
     pool_future_per_task(threads, row("course ThreadPool, future per task").tasks / 10);
+    batched_workers_future_per_task(batched, row("course ThreadPool, future per task").tasks / 10);
+#ifdef COURSE_BENCH_HAVE_BS_THREAD_POOL
+    bs_future_per_task(outside, row("course ThreadPool, future per task").tasks / 10);
+#endif
     process_pipelined(processes, 1000);
 
     // Progress goes to a terminal only, and to stderr: the output stays a clean report.
@@ -393,6 +448,12 @@ int main(int argc, char** argv) {
         if (progress) std::fprintf(stderr, "\rround %d of %d...", round + 1, options.repeat);
         Row* r = &row("course ThreadPool, future per task");
         r->seconds.push_back(pool_future_per_task(threads, r->tasks));
+        r = &row("batched workers (fair share), future per task");
+        r->seconds.push_back(batched_workers_future_per_task(batched, r->tasks));
+#ifdef COURSE_BENCH_HAVE_BS_THREAD_POOL
+        r = &row("BS::thread_pool, future per task");
+        r->seconds.push_back(bs_future_per_task(outside, r->tasks));
+#endif
         r = &row("course ThreadPool, batches of 1000 (future each)");
         r->seconds.push_back(pool_batches(threads, r->tasks));
         r = &row("std::async(launch::async) per task");
@@ -438,6 +499,13 @@ int main(int argc, char** argv) {
     const double pool_rate = row("course ThreadPool, future per task").rate();
     std::printf("course ThreadPool: %.2f M tasks/s with futures (target >= 1.6 M): %s\n", pool_rate / 1e6,
                 verdict(pool_rate, 1.6e6));
+    std::printf("batched workers vs one task per trip, same run: %.2f x\n",
+                row("batched workers (fair share), future per task").rate() / pool_rate);
+    if (const Row* bs = find(rows, "BS::thread_pool, future per task")) {
+        std::printf("course ThreadPool vs BS::thread_pool, same run: %.2f x\n", pool_rate / bs->rate());
+    } else {
+        std::printf("course ThreadPool vs BS::thread_pool: no BS::thread_pool figure (header not found)\n");
+    }
     if (const Row* py = find(rows, "Python ThreadPoolExecutor")) {
         const double ratio = pool_rate / py->rate();
         std::printf("ratio to Python ThreadPoolExecutor: %.1f x (target >= 20 x): %s\n", ratio, verdict(ratio, 20));

@@ -11,6 +11,26 @@ endif()
 # The .tsan variant of a test binary, which `course check --tsan` and the grader run.
 set(COURSE_TSAN_TIME_FACTOR 4)
 
+# The build's manifest, build/<preset>/course-manifest.json: what the course tool needs to
+# know about this build (targets, binaries, time limits, labels, examples' exit codes), so
+# that it never spells a target name or a build path itself. Each function below adds its
+# entries; course_add_aggregate_targets() writes the file (file(GENERATE), so that binary
+# paths come from $<TARGET_FILE>). The format is described in docs/architecture.md.
+set(COURSE_MANIFEST_VERSION 1)
+
+# _course_json(<out-var> <text>): <text> as a JSON string.
+function(_course_json out text)
+  string(REPLACE "\\" "\\\\" text "${text}")
+  string(REPLACE "\"" "\\\"" text "${text}")
+  set(${out} "\"${text}\"" PARENT_SCOPE)
+endfunction()
+
+# _course_manifest_build(<out-var> <target> <seconds>): one build's entry.
+function(_course_manifest_build out target seconds)
+  _course_json(name "${target}")
+  set(${out} "{\"target\": ${name}, \"binary\": \"$<TARGET_FILE:${target}>\", \"time_limit\": ${seconds}}"
+      PARENT_SCOPE)
+endfunction()
 # Every test binary wraps some of its own calls at link time (the linker's --wrap sends
 # the binary's calls of NAME to __wrap_NAME, which calls the original as __real_NAME):
 #   - tests/support/schedule_chaos.cpp, the schedule-perturbing ("chaos") mode: the threads'
@@ -69,6 +89,7 @@ endif()
 function(course_add_test_main target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "SANITIZER" "")
   add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp"
+                               "${PROJECT_SOURCE_DIR}/tests/support/crash_handler.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/schedule_chaos.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/injected_failures.cpp")
   target_link_libraries(${target} PUBLIC doctest::doctest Threads::Threads)
@@ -137,34 +158,65 @@ endfunction()
 
 # course_add_example(<source> [EXIT_CODE <n>] [NOT_TESTED] [TSAN_REPORTS])
 # One chapter program: target example.NN.<stem> built from the one file, and a test that
-# runs it. EXIT_CODE: the status the program exits with on purpose. TSAN_REPORTS: the
-# program shows a race or lock-order inversion on purpose, so under the tsan preset the
-# test expects ThreadSanitizer's report (and exit status 66) instead.
+# runs it and compares its output with the expected output at the bottom of the file (the
+# notation is in cmake/RunExample.cmake). EXIT_CODE: the status the program exits with on
+# purpose. TSAN_REPORTS: the program shows a race or lock-order inversion on purpose, so under
+# the tsan preset the test expects ThreadSanitizer's report (and exit status 66) instead.
+# Under a sanitizer the test checks the exit status only: the programs run several times
+# slower there, so their timed waits and figures come out differently, ThreadSanitizer adds a
+# thread of its own and copies its shadow memory on write, and its reports join the output.
 function(course_add_example source)
   cmake_parse_arguments(PARSE_ARGV 1 arg "NOT_TESTED;TSAN_REPORTS" "EXIT_CODE" "")
   get_filename_component(stem "${source}" NAME_WE)
   get_filename_component(chapter "${CMAKE_CURRENT_SOURCE_DIR}" NAME)
   string(SUBSTRING "${chapter}" 0 2 number)
   set(target example.${number}.${stem})
+  course_missing_in(missing FILES "${source}")
+  if(missing)
+    course_describe_missing(missing "${missing}")
+    message(STATUS "Left out: ${target} (this machine has no ${missing})")
+    return()
+  endif()
   add_executable(${target} "${source}")
   target_link_libraries(${target} PRIVATE Threads::Threads)
   course_target_warnings(${target})
   set_target_properties(${target} PROPERTIES OUTPUT_NAME "${stem}")
   set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS ${target})
-  if(arg_NOT_TESTED)
-    return()
-  endif()
   set(expected 0)
   if(DEFINED arg_EXIT_CODE)
     set(expected ${arg_EXIT_CODE})
+  endif()
+  set(tested true)
+  if(arg_NOT_TESTED)
+    set(tested false)
+  endif()
+  set(races false)
+  if(arg_TSAN_REPORTS)
+    set(races true)
+  endif()
+  get_filename_component(source_path "${source}" ABSOLUTE)
+  file(RELATIVE_PATH source_path "${PROJECT_SOURCE_DIR}" "${source_path}")
+  _course_json(source_json "${source_path}")
+  set(entry ",\n    {\"chapter\": \"${number}\", \"name\": \"${stem}\", \"source\": ${source_json}, ")
+  string(APPEND entry "\"target\": \"${target}\", \"binary\": \"$<TARGET_FILE:${target}>\", ")
+  string(APPEND entry "\"exit_code\": ${expected}, \"tested\": ${tested}, \"tsan_reports\": ${races}}")
+  set_property(GLOBAL APPEND_STRING PROPERTY COURSE_MANIFEST_EXAMPLES "${entry}")
+  if(arg_NOT_TESTED)
+    return()
   endif()
   set(expect_tsan OFF)
   if(arg_TSAN_REPORTS AND COURSE_SANITIZER STREQUAL "thread")
     set(expect_tsan ON)
   endif()
+  set(check_output ON)
+  if(COURSE_SANITIZER)
+    set(check_output OFF)
+  endif()
+  get_filename_component(source_path "${source}" ABSOLUTE)
   add_test(NAME ${target}
-           COMMAND "${CMAKE_COMMAND}" -DPROGRAM=$<TARGET_FILE:${target}> -DEXPECTED_EXIT=${expected}
-                   -DEXPECT_TSAN_REPORT=${expect_tsan} -P "${PROJECT_SOURCE_DIR}/cmake/RunExample.cmake")
+           COMMAND "${CMAKE_COMMAND}" -DPROGRAM=$<TARGET_FILE:${target}> -DSOURCE=${source_path}
+                   -DEXPECTED_EXIT=${expected} -DEXPECT_TSAN_REPORT=${expect_tsan}
+                   -DCHECK_OUTPUT=${check_output} -P "${PROJECT_SOURCE_DIR}/cmake/RunExample.cmake")
   math(EXPR limit "30 * ${COURSE_TIME_FACTOR}")
   set_tests_properties(${target} PROPERTIES LABELS "example;ch${number}" TIMEOUT ${limit})
 endfunction()
@@ -221,33 +273,79 @@ function(course_add_exercise number name)
     message(FATAL_ERROR "exercise ${number}/${name}: no test file ${test_source}")
   endif()
   math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
+  math(EXPR tsan_limit "${limit} * ${COURSE_TSAN_TIME_FACTOR}")
   set(id ${number}.${name})
+  set(labels "exercise;ch${number};${name}")
+  set(support "${PROJECT_SOURCE_DIR}/tests/support")
+  set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${dir}")
+
+  # A machine without a feature the exercise's tests or stub use (see
+  # Portability.cmake) leaves the exercise out, and one the solution uses its solution.
+  course_missing_in(missing FILES "${test_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}" "${support}")
+  if(missing)
+    course_describe_missing(missing "${missing}")
+    message(STATUS "Left out: exercise ${number}/${name} (this machine has no ${missing})")
+    return()
+  endif()
+  set(solution_missing "")
+  if(EXISTS "${solution_dir}")
+    course_missing_in(solution_missing FILES "${test_source}" INCLUDES "${solution_dir}" "${support}")
+  endif()
 
   course_add_test_binary(exercise.${id} STUDENT SOURCES "${test_source}"
                          INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
-  _course_add_test(exercise.${id} "exercise;ch${number};${name}" ${limit} exercise.${id})
+  _course_add_test(exercise.${id} "${labels}" ${limit} exercise.${id})
+  _course_manifest_build(plain exercise.${id} ${limit})
+  set(builds "\"plain\": ${plain}")
   if(NOT COURSE_SANITIZER)
     course_add_test_binary(exercise.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL
                            SOURCES "${test_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+    _course_manifest_build(tsan exercise.${id}.tsan ${tsan_limit})
+    string(APPEND builds ", \"tsan\": ${tsan}")
   endif()
 
   # Tests a teacher adds at grading time, against the same exercise files.
   set(hidden_source "${COURSE_HIDDEN_TESTS_DIR}/${dir}/test_${name}.cpp")
+  set(hidden_missing "")
   if(COURSE_HIDDEN_TESTS_DIR AND EXISTS "${hidden_source}")
+    course_missing_in(hidden_missing FILES "${hidden_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}" "${support}")
+    if(hidden_missing)
+      course_describe_missing(hidden_missing "${hidden_missing}")
+      message(STATUS "Left out: the hidden tests of ${number}/${name} (this machine has no ${hidden_missing})")
+    endif()
+  endif()
+  if(COURSE_HIDDEN_TESTS_DIR AND EXISTS "${hidden_source}" AND NOT hidden_missing)
     course_add_test_binary(exercise.${id}.hidden STUDENT EXCLUDE_FROM_ALL SOURCES "${hidden_source}"
                            INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+    _course_manifest_build(hidden exercise.${id}.hidden ${limit})
+    string(APPEND builds ", \"hidden\": ${hidden}")
     if(NOT COURSE_SANITIZER)
       course_add_test_binary(exercise.${id}.hidden.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL
                              SOURCES "${hidden_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+      _course_manifest_build(hidden_tsan exercise.${id}.hidden.tsan ${tsan_limit})
+      string(APPEND builds ", \"hidden_tsan\": ${hidden_tsan}")
     endif()
   endif()
 
-  set(solution_dir "${PROJECT_SOURCE_DIR}/solutions/${dir}")
-  if(EXISTS "${solution_dir}")
+  if(solution_missing)
+    course_describe_missing(solution_missing "${solution_missing}")
+    message(STATUS "Left out: solution.${id} and its mutants (this machine has no ${solution_missing})")
+  elseif(EXISTS "${solution_dir}")
     course_add_test_binary(solution.${id} SOURCES "${test_source}" INCLUDES "${solution_dir}")
     set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS solution.${id})
     _course_add_test(solution.${id} "solution;ch${number};${name}" ${limit} solution.${id})
+    _course_manifest_build(solution solution.${id} ${limit})
+    string(APPEND builds ", \"solution\": ${solution}")
   endif()
+
+  set(label_list "")
+  foreach(label IN LISTS labels)
+    string(APPEND label_list ", \"${label}\"")
+  endforeach()
+  string(SUBSTRING "${label_list}" 2 -1 label_list)
+  set(entry ",\n    {\"chapter\": \"${number}\", \"name\": \"${name}\", \"labels\": [${label_list}],\n")
+  string(APPEND entry "     \"builds\": {${builds}}}")
+  set_property(GLOBAL APPEND_STRING PROPERTY COURSE_MANIFEST_EXERCISES "${entry}")
 
   if(NOT COURSE_SELFCHECK)
     return()
@@ -257,6 +355,9 @@ function(course_add_exercise number name)
   math(EXPR budget "${limit} * 10 + 30")
   _course_add_test(stub.${id} "stub;ch${number};${name}" ${budget}
                    course-tool selftest stub --time-limit ${limit} $<TARGET_FILE:exercise.${id}>)
+  if(solution_missing)
+    return()  # the mutants are the solution with one mistake
+  endif()
   if(NOT EXISTS "${PROJECT_SOURCE_DIR}/tests/mutants")
     message(FATAL_ERROR "The self-check needs tests/mutants/, which only the course's own repository has "
                         "(a student kit leaves it out).")
@@ -364,4 +465,47 @@ function(course_add_aggregate_targets)
       endif()
     endforeach()
   endif()
+  _course_write_manifest()
+endfunction()
+
+# _course_write_manifest(): build/<preset>/course-manifest.json, from what the functions
+# above recorded.
+function(_course_write_manifest)
+  get_property(exercises GLOBAL PROPERTY COURSE_MANIFEST_EXERCISES)
+  get_property(examples GLOBAL PROPERTY COURSE_MANIFEST_EXAMPLES)
+  # Each entry starts with ",\n": drop the first comma.
+  foreach(list IN ITEMS exercises examples)
+    if(${list})
+      string(SUBSTRING "${${list}}" 1 -1 ${list})
+    endif()
+  endforeach()
+  set(support "")
+  foreach(target IN ITEMS course_test_main course_precompiled.student course_test_main.tsan
+                          course_precompiled.student.tsan)
+    if(TARGET ${target})
+      string(APPEND support ", \"${target}\"")
+    endif()
+  endforeach()
+  if(support)
+    string(SUBSTRING "${support}" 2 -1 support)
+  endif()
+  foreach(path IN ITEMS PROJECT_SOURCE_DIR PROJECT_BINARY_DIR COURSE_EXERCISES_DIR COURSE_HIDDEN_TESTS_DIR
+                        COURSE_SANITIZER)
+    _course_json(${path}_json "${${path}}")
+  endforeach()
+  file(GENERATE OUTPUT "${PROJECT_BINARY_DIR}/course-manifest.json" CONTENT "{
+  \"manifest_version\": ${COURSE_MANIFEST_VERSION},
+  \"source_dir\": ${PROJECT_SOURCE_DIR_json},
+  \"build_dir\": ${PROJECT_BINARY_DIR_json},
+  \"exercises_dir\": ${COURSE_EXERCISES_DIR_json},
+  \"hidden_tests_dir\": ${COURSE_HIDDEN_TESTS_DIR_json},
+  \"sanitizer\": ${COURSE_SANITIZER_json},
+  \"tsan_time_factor\": ${COURSE_TSAN_TIME_FACTOR},
+  \"support_targets\": [${support}],
+  \"exercises\": [${exercises}
+  ],
+  \"examples\": [${examples}
+  ]
+}
+")
 endfunction()

@@ -822,11 +822,18 @@ foreach(nn IN LISTS chapters)
     endif()
   endif()
   if(chapter_${nn}_examples)
+    set(notation_explained "@ref chapter_01_reading_the_expected_output \"the first chapter\"")
+    if(nn STREQUAL "01")
+      set(notation_explained "@ref chapter_01_reading_the_expected_output \"the lesson above\"")
+    endif()
     string(APPEND chapter "\n## Example programs {#chapter_${nn}_example_programs}\n\n")
     string(APPEND chapter
            "Each program is a single file that builds with the compiler alone. Its source is "
-           "folded below its description (click to open it); the output of one run, as the "
-           "program's closing comment gives it, follows.\n\n")
+           "folded below its description (click to open it); its output follows, as the "
+           "program's closing comment gives it and the course's tests check it: `<n>` stands "
+           "for a number that varies from run to run, `<...>` for any text within the line, "
+           "a line `...` for any number of lines, and lines that start with `~` may come in "
+           "any order (${notation_explained} explains it).\n\n")
     foreach(file IN LISTS chapter_${nn}_examples)
       _example_section(section ${nn} "${file}")
       string(APPEND chapter "${section}")

@@ -57,12 +57,13 @@ int main() {
               << " inherited from the parent\n";
 }
 
-// Output of one run (PIDs, the parent's name, memory and the address differ from run to run):
+// Output of one run (PIDs, the parent's name, the memory and the address differ from run to
+// run; the last line says "terminal" when the program writes to one):
 //
 //   $ ./01_what_is_a_process
-//   I am process 4666, started by process 4665
-//   my parent 4665 runs the program 'bash'
+//   I am process <n>, started by process <n>
+//   my parent <n> runs the program '<...>'
 //   threads in this process: 1
-//   resident memory: 3232 kB
-//   global_counter = 42 lives at virtual address 0x55a22c3a7138 of MY address space
-//   standard output (fd 1) is a terminal inherited from the parent
+//   resident memory: <n> kB
+//   global_counter = 42 lives at virtual address 0x<...> of MY address space
+//   standard output (fd 1) is a <...> inherited from the parent

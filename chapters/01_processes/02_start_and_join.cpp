@@ -103,9 +103,9 @@ int main() {
 // Output of one run (PIDs differ; the 2nd and 3rd lines may swap):
 //
 //   $ ./02_start_and_join
-//   parent 16589: starting a child
-//   parent 16589: started child 16591, now waiting for it (join)
-//   child 16591: test! (my parent is 16589)
-//   parent 16589: child 16591 exited with status 0
+//   parent <n>: starting a child
+//   ~ parent <n>: started child <n>, now waiting for it (join)
+//   ~ child <n>: test! (my parent is <n>)
+//   parent <n>: child <n> exited with status 0
 //   child left with exit():  the line we wrote once is in the file 2 times
 //   child left with _exit(): the line we wrote once is in the file 1 time

@@ -93,11 +93,11 @@ int main(int argc, char* argv[]) {
 // Output of one run (PIDs differ; the first three child lines come in any order):
 //
 //   $ ./03_passing_arguments
-//   parent 1999: 1) three children get their argument by fork's copy
-//   child 2001: spawn(1) (fork copied my arguments from the parent)
-//   child 2002: spawn(2) (fork copied my arguments from the parent)
-//   child 2000: spawn(0) (fork copied my arguments from the parent)
+//   parent <n>: 1) three children get their argument by fork's copy
+//   ~ child <n>: spawn(0) (fork copied my arguments from the parent)
+//   ~ child <n>: spawn(1) (fork copied my arguments from the parent)
+//   ~ child <n>: spawn(2) (fork copied my arguments from the parent)
 //   parent: my note now reads (changed by the parent after the forks), the children never saw it
-//   parent 1999: 2) one child gets its argument in argv after exec
-//   child 2003: spawn(7) (after exec: my number came as the string "7" in argv)
-//   parent: joined child 2003; exec kept its PID, replaced its program
+//   parent <n>: 2) one child gets its argument in argv after exec
+//   child <n>: spawn(7) (after exec: my number came as the string "7" in argv)
+//   parent: joined child <n>; exec kept its PID, replaced its program

@@ -52,40 +52,61 @@ int main() {
     std::cout << "all 25 joined, one at a time: never two children alive at once" << std::endl;
 }
 
-// Output of one run (PIDs differ, and so does the order of the first 25 lines):
+// Output of one run (PIDs differ, and so does the order of the first 25 lines; the
+// second 25 always come in order):
 //
 //   $ ./04_out_of_order
 //   == start 25 children, join them afterwards: any order
-//   spawn(0) in child 828
-//   spawn(2) in child 830
-//   spawn(3) in child 831
-//   spawn(4) in child 832
-//   spawn(1) in child 829
-//   spawn(5) in child 833
-//   spawn(7) in child 835
-//   spawn(8) in child 836
-//   spawn(6) in child 834
-//   spawn(23) in child 851
-//   spawn(9) in child 837
-//   spawn(12) in child 840
-//   spawn(24) in child 852
-//   spawn(13) in child 841
-//   spawn(10) in child 838
-//   spawn(14) in child 842
-//   spawn(15) in child 843
-//   spawn(16) in child 844
-//   spawn(17) in child 845
-//   spawn(18) in child 846
-//   spawn(11) in child 839
-//   spawn(19) in child 847
-//   spawn(20) in child 848
-//   spawn(21) in child 849
-//   spawn(22) in child 850
+//   ~ spawn(0) in child <n>
+//   ~ spawn(1) in child <n>
+//   ~ spawn(2) in child <n>
+//   ~ spawn(3) in child <n>
+//   ~ spawn(4) in child <n>
+//   ~ spawn(5) in child <n>
+//   ~ spawn(6) in child <n>
+//   ~ spawn(7) in child <n>
+//   ~ spawn(8) in child <n>
+//   ~ spawn(9) in child <n>
+//   ~ spawn(10) in child <n>
+//   ~ spawn(11) in child <n>
+//   ~ spawn(12) in child <n>
+//   ~ spawn(13) in child <n>
+//   ~ spawn(14) in child <n>
+//   ~ spawn(15) in child <n>
+//   ~ spawn(16) in child <n>
+//   ~ spawn(17) in child <n>
+//   ~ spawn(18) in child <n>
+//   ~ spawn(19) in child <n>
+//   ~ spawn(20) in child <n>
+//   ~ spawn(21) in child <n>
+//   ~ spawn(22) in child <n>
+//   ~ spawn(23) in child <n>
+//   ~ spawn(24) in child <n>
 //   all 25 joined; the order above was the scheduler's choice
 //   == start and join each child in turn: always in order
-//   spawn(0) in child 853
-//   spawn(1) in child 854
-//   spawn(2) in child 855
-//   ...
-//   spawn(24) in child 877
+//   spawn(0) in child <n>
+//   spawn(1) in child <n>
+//   spawn(2) in child <n>
+//   spawn(3) in child <n>
+//   spawn(4) in child <n>
+//   spawn(5) in child <n>
+//   spawn(6) in child <n>
+//   spawn(7) in child <n>
+//   spawn(8) in child <n>
+//   spawn(9) in child <n>
+//   spawn(10) in child <n>
+//   spawn(11) in child <n>
+//   spawn(12) in child <n>
+//   spawn(13) in child <n>
+//   spawn(14) in child <n>
+//   spawn(15) in child <n>
+//   spawn(16) in child <n>
+//   spawn(17) in child <n>
+//   spawn(18) in child <n>
+//   spawn(19) in child <n>
+//   spawn(20) in child <n>
+//   spawn(21) in child <n>
+//   spawn(22) in child <n>
+//   spawn(23) in child <n>
+//   spawn(24) in child <n>
 //   all 25 joined, one at a time: never two children alive at once

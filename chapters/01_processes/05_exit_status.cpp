@@ -101,8 +101,8 @@ int main() {
 //       = exited with status 127 (shell: not found); subprocess.call would return 127
 //   std::system("/ 2>/dev/null") returned 32256
 //       = exited with status 126 (shell: cannot execute it); subprocess.call would return 126
-//   child 5258 called _exit(3) and exited with status 3
-//   child 5259 called _exit(300) and exited with status 44
+//   child <n> called _exit(3) and exited with status 3
+//   child <n> called _exit(300) and exited with status 44
 //   with SIGCHLD ignored, std::system("exit 1") returned -1 (No child processes)
 //       = the kernel reaped the shell at once; its status was thrown away
 //   exiting with status 1 on purpose, like the shell's `exit 1` (try: echo $?)

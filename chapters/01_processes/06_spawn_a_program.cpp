@@ -161,15 +161,15 @@ int main() {
 //   $ ./06_spawn_a_program
 //   posix_spawnp("echo", ...):
 //   hello from echo, a separate program
-//       child 14178 exited with status 0
+//       child <n> exited with status 0
 //   fork+execvp("echo", ...):
 //   hello from echo, a separate program
-//       child 14179 exited with status 0
+//       child <n> exited with status 0
 //   posix_spawnp("no-such-program", ...):
 //       could not run it: No such file or directory
 //   fork+execvp("no-such-program", ...):
 //       could not run it: No such file or directory
-//       child 14181 exited with status 127
-//   time the parent spends starting `true` (median of 11; 2 hardware threads; varies run to run):
-//     parent using a few MiB: fork() 0.072 ms, posix_spawnp() 0.163 ms
-//     parent holding 64 MiB more: fork() 6.420 ms, posix_spawnp() 0.399 ms
+//       child <n> exited with status 127
+//   time the parent spends starting `true` (median of 11; <n> hardware threads; varies run to run):
+//     parent using a few MiB: fork() <n> ms, posix_spawnp() <n> ms
+//     parent holding 64 MiB more: fork() <n> ms, posix_spawnp() <n> ms

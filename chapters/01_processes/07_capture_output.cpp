@@ -165,17 +165,17 @@ int main() {
               << read(small.read_end.get(), buffer, sizeof buffer) << ": EOF\n";
 }
 
-// Output of one run (PIDs differ; the kernel function's name differs between kernels):
+// Output of one run (PIDs differ; so does the name of the kernel function the writer sleeps in):
 //
 //   $ ./07_capture_output
-//   captured from child 2046 (exit status 0):
+//   captured from child <n> (exit status 0):
 //   hello from the child
-//   my pid is 2046
+//   my pid is <n>
 //   pipe capacity (F_GETPIPE_SZ): 65536 bytes
-//   after 1 s, child 2047 is still alive and the pipe holds 65536 bytes: full
-//     the kernel shows the child asleep in anon_pipe_write
+//   after 1 s, child <n> is still alive and the pipe holds 65536 bytes: full
+//     the kernel shows the child asleep in <...>
 //   deadlock: the child is blocked writing to a full pipe, we are blocked waiting for it
-//   we read 1048576 bytes to EOF; child 2047 then exited with status 0
-//   child 5082 wrote 5 bytes and exited; 0.5 s later the pipe shows no data and no EOF:
+//   we read 1048576 bytes to EOF; child <n> then exited with status 0
+//   child <n> wrote 5 bytes and exited; 0.5 s later the pipe shows no data and no EOF:
 //     a read() would block forever: our own write end, never closed, keeps the pipe open
 //     after closing our write end, read() returns 0: EOF

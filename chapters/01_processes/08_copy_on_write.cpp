@@ -80,8 +80,8 @@ int main() {
 // Output of one run (PIDs and addresses differ; the MiB figures are larger under sanitizers):
 //
 //   $ ./08_copy_on_write
-//   parent 14375: 64 MiB of data, counter = 1 at 0x55f1b88ab1a0
+//   parent <n>: 64 MiB of data, counter = 1 at 0x<...>
 //   child: right after fork, 64 MiB shared with the parent, 0 MiB private
-//   child: wrote 16 MiB (4096 pages): private memory grew by 16 MiB, 4096 page faults
-//   child: counter = 2 at 0x55f1b88ab1a0, data[0] = 'c'
-//   parent: counter = 1 at 0x55f1b88ab1a0, data[0] = 'p': the child's writes never reached us
+//   child: wrote 16 MiB (4096 pages): private memory grew by 16 MiB, <n> page faults
+//   child: counter = 2 at 0x<...>, data[0] = 'c'
+//   parent: counter = 1 at 0x<...>, data[0] = 'p': the child's writes never reached us

@@ -124,11 +124,13 @@ int main() {
     const int work_ms[] = {30, 30, 30, 30, 120};  // four finish together, one later
     for (int job = 0; job < 5; ++job) {
         if (fork_or_throw() == 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(work_ms[job]));  // simulated work
+            // Simulated work: sleep_for pauses the calling thread, the child's only one.
+            std::this_thread::sleep_for(std::chrono::milliseconds(work_ms[job]));
             _exit(job);
         }
     }
     std::cout << "started 5 children; reaping them as SIGCHLD arrives:\n";
+    int wake_ups = 0;
     for (int reaped = 0; reaped < 5;) {
         // poll() is never restarted after a signal: EINTR just means "look again".
         pollfd ready{wake.read_end, POLLIN, 0};
@@ -136,17 +138,18 @@ int main() {
         while ((events = poll(&ready, 1, 2000)) == -1 && errno == EINTR) {
         }
         if (events <= 0) throw std::runtime_error("no SIGCHLD within 2 s");
+        ++wake_ups;
         char bytes[16];
         while (read(wake.read_end, bytes, sizeof bytes) > 0) {  // empty the pipe
         }
-        int in_this_pass = 0;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-            ++in_this_pass;
-            std::cout << "  reaped child " << pid << " (job " << WEXITSTATUS(status) << ")\n";
+            ++reaped;
+            std::cout << "  reaped child " << pid << " (job " << WEXITSTATUS(status)
+                      << ") at wake-up " << wake_ups << '\n';
         }
-        if (in_this_pass > 0) std::cout << "  one wake-up, " << in_this_pass << " reaped\n";
-        reaped += in_this_pass;
     }
+    std::cout << "5 children reaped after " << wake_ups
+              << " wake-ups: one wake-up may stand for several exits\n";
     signal(SIGCHLD, SIG_DFL);
 
     // 3. Orphans, first with the default rules, then with us as a subreaper
@@ -162,23 +165,21 @@ int main() {
 #endif
 }
 
-// Output of one run (PIDs differ; so do the grouping of wake-ups and the orphan's default parent):
+// Output of one run (PIDs differ; so do the order of the exits and how many wake-ups it takes to
+// reap them, and the orphan's default parent: init, systemd or a subreaper):
 //
 //   $ ./09_zombies
-//   child 14423 has exited, not yet reaped: state Z (zombie)
-//   waitpid reaped it (exit status 7), state gone (no /proc/14423 any more), its PID can be reused
+//   child <n> has exited, not yet reaped: state Z (zombie)
+//   waitpid reaped it (exit status 7), state gone (no /proc/<n> any more), its PID can be reused
 //   started 5 children; reaping them as SIGCHLD arrives:
-//     reaped child 14424 (job 0)
-//     one wake-up, 1 reaped
-//     reaped child 14426 (job 2)
-//     reaped child 14427 (job 3)
-//     one wake-up, 2 reaped
-//     reaped child 14425 (job 1)
-//     one wake-up, 1 reaped
-//     reaped child 14428 (job 4)
-//     one wake-up, 1 reaped
-//   we are 14422; an orphan whose parent exits:
-//     orphan 14430: my parent is now 1 (process_api)
+//   ~   reaped child <n> (job 0) at wake-up <n>
+//   ~   reaped child <n> (job 1) at wake-up <n>
+//   ~   reaped child <n> (job 2) at wake-up <n>
+//   ~   reaped child <n> (job 3) at wake-up <n>
+//   ~   reaped child <n> (job 4) at wake-up <n>
+//   5 children reaped after <n> wake-ups: one wake-up may stand for several exits
+//   we are <n>; an orphan whose parent exits:
+//     orphan <n>: my parent is now <n> (<...>)
 //   the same, now that we are a subreaper:
-//     orphan 14432: my parent is now 14422 (09_zombies)
-//     we reaped the orphan 14432 ourselves
+//     orphan <n>: my parent is now <n> (09_zombies)
+//     we reaped the orphan <n> ourselves

@@ -11,7 +11,10 @@
 // One object for the whole process: every thread sees the same address.
 int shared_setting = 42;
 
-// One object per thread: each thread gets a fresh copy, created when the thread starts.
+// One object per thread: each thread gets a fresh copy. This one has a constant initial
+// value, so every thread's copy holds 0 from the start. A thread_local with a dynamic
+// initialiser (a call, a constructor) is initialised in each thread on its first use
+// there, not when the thread starts, and destroyed when the thread ends.
 thread_local int calls_in_this_thread = 0;
 
 // We print addresses as plain numbers, so that the lines line up and can be compared.
@@ -70,12 +73,13 @@ int main() {
     std::cout << "\nmain's own thread_local was never touched: " << calls_in_this_thread << '\n';
 }
 
-// Output of one run (addresses and the order of the thread lines differ from run to run):
+// Output of one run (addresses differ from run to run, and so does the order of the thread
+// lines):
 //
 //   $ ./01_shared_memory
-//   main    : global 0x560e491a1110  heap 0x560e4ad71eb0  stack 0x7ffef2fce54c  thread_local 0x7fd4a0edf73c  (thread_local value 0)
-//   thread 0: global 0x560e491a1110  heap 0x560e4ad71eb0  stack 0x7fd4a093ce1c  thread_local 0x7fd4a093d6bc  (thread_local value 1000)
-//   thread 1: global 0x560e491a1110  heap 0x560e4ad71eb0  stack 0x7fd4a013be1c  thread_local 0x7fd4a013c6bc  (thread_local value 1000)
-//   thread 2: global 0x560e491a1110  heap 0x560e4ad71eb0  stack 0x7fd49f93ae1c  thread_local 0x7fd49f93b6bc  (thread_local value 1000)
+//   main    : global 0x<...>  heap 0x<...>  stack 0x<...>  thread_local 0x<...>  (thread_local value 0)
+//   ~ thread 0: global 0x<...>  heap 0x<...>  stack 0x<...>  thread_local 0x<...>  (thread_local value 1000)
+//   ~ thread 1: global 0x<...>  heap 0x<...>  stack 0x<...>  thread_local 0x<...>  (thread_local value 1000)
+//   ~ thread 2: global 0x<...>  heap 0x<...>  stack 0x<...>  thread_local 0x<...>  (thread_local value 1000)
 //   results written by the threads: 42 43 44
 //   main's own thread_local was never touched: 0

@@ -50,11 +50,11 @@ int main() {
 // Output of one run (the order of the first five lines differs from run to run):
 //
 //   $ ./02_thread_with_args
-//   thread got 3
-//   thread got 0
-//   thread got 1
-//   thread got 2
-//   thread got 4
+//   ~ thread got 0
+//   ~ thread got 1
+//   ~ thread got 2
+//   ~ thread got 3
+//   ~ thread got 4
 //   all five joined
 //   lambda captured its own copy of label
 //   hello, threads

@@ -56,6 +56,12 @@ int main() {
     // detach: the thread runs on with nobody to join it. We can no longer wait for it,
     // so if we need to know it finished we must build our own signal: here a promise.
     // It also must not use anything of ours that may die first, so it gets copies only.
+    // set_value() makes the future ready at once, while the thread still has the rest of
+    // its function (and its thread_local objects' destructors) to run. Its sibling
+    // set_value_at_thread_exit() stores the value now but makes the future ready only
+    // once the thread has ended, the stronger "finished" for a detached thread. We keep
+    // set_value() here because ThreadSanitizer cannot see libstdc++'s thread-exit
+    // hand-over and would report a race that is not there.
     std::promise<std::string> done;
     std::future<std::string> result = done.get_future();
     std::thread background(
@@ -65,18 +71,21 @@ int main() {
     std::cout << "after detach: joinable = " << background.joinable() << '\n';
     std::cout << "detached thread says: " << result.get() << '\n';
 
-    // When main returns, the process exits and any detached thread still running is
-    // stopped mid-flight, with no destructors run: that is what Python's daemon=True
-    // means too. 05_jthread_stop_token.cpp shows the cooperative alternative.
+    // Had we returned from main while a detached thread still ran, exit() would destroy
+    // our static objects (std::cout's buffers, globals, a logger) under its feet: undefined
+    // behaviour. Then the process ends and the thread vanishes mid-work, its destructors
+    // never run: what Python's daemon=True means too. 05_jthread_stop_token.cpp shows the
+    // cooperative alternative.
 }
 
-// Output of one run (line 1 is the child's message on stderr; "worker: running" may move up one line):
+// Output of one run (line 1 is the child's message on stderr; "worker: running" may come
+// before or after the line above it):
 //
 //   $ ./04_join_and_detach
 //   terminate called without an active exception
 //   child that forgot join(): killed by signal 6 (Aborted)
-//   before join: joinable = true
-//   worker: running
+//   ~ before join: joinable = true
+//   ~ worker: running
 //   after join:  joinable = false
 //   after detach: joinable = false
 //   detached thread says: job 7 done

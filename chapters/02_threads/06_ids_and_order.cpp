@@ -45,35 +45,57 @@ int main() {
     // while it runs. Never use one as a key that outlives the thread.
 
     // hardware_concurrency() is a hint: the number of hardware threads, or 0 when the
-    // library cannot tell. We always keep a fallback.
+    // library cannot tell. We always keep a fallback. Like Python's os.cpu_count(), it
+    // counts the machine's processors, not the ones we may use.
     const unsigned hint = std::thread::hardware_concurrency();
     const unsigned workers = hint != 0 ? hint : 2;
-    std::cout << "hardware_concurrency() = " << hint << ", so we would start " << workers
-              << " workers\n";
+    std::cout << "hardware_concurrency() = " << hint << " (Python: os.cpu_count()), so we would start "
+              << workers << " workers\n";
 
 #ifdef __linux__
-    // It counts the machine's processors, not the ones we may use: taskset or a
-    // container's cpuset can allow fewer. The affinity mask says what we really get.
+    // taskset, a container's cpuset or the program itself can allow fewer CPUs. The
+    // affinity mask says what we really get: Python 3.13's os.process_cpu_count(), which
+    // ThreadPoolExecutor and ProcessPoolExecutor size themselves by since 3.13.
     cpu_set_t allowed;
     if (sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
         std::cout << "CPUs this process may run on (sched_getaffinity) = " << CPU_COUNT(&allowed)
-                  << '\n';
+                  << " (Python: os.process_cpu_count())\n";
+        // We restrict ourselves to the first CPU we may use, as `taskset -c 0` would, and
+        // ask both questions again. (0 means the calling thread; threads started later
+        // inherit its mask.)
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+            if (CPU_ISSET(cpu, &allowed)) {
+                CPU_SET(cpu, &one);
+                break;
+            }
+        }
+        if (sched_setaffinity(0, sizeof one, &one) == 0 &&
+            sched_getaffinity(0, sizeof allowed, &allowed) == 0) {
+            std::cout << "restricted to one CPU: hardware_concurrency() = "
+                      << std::thread::hardware_concurrency()
+                      << ", sched_getaffinity = " << CPU_COUNT(&allowed)
+                      << ": size pools by what you may use\n";
+        }
     }
 #endif
 }
 
-// Output of one run (ids, their reuse and the order of the lines differ from run to run; the last line is Linux only):
+// Output of one run (ids, their reuse and the order of the lines within a round differ from run
+// to run; the CPU counts differ between machines; the last two lines are Linux only):
 //
 //   $ ./06_ids_and_order
-//   main thread id 139872254027584
-//   round 1: thread 0 has id 139872248780480
-//   round 1: thread 1 has id 139872240387776
-//   round 1: thread 2 has id 139872231995072
-//   round 1: thread 3 has id 139872223602368
-//   round 2: thread 0 has id 139872223602368
-//   round 2: thread 1 has id 139872231995072
-//   round 2: thread 2 has id 139872240387776
-//   round 2: thread 3 has id 139872248780480
-//   outside 139872248780480, inside 139872248780480, after join no thread
-//   hardware_concurrency() = 2, so we would start 2 workers
-//   CPUs this process may run on (sched_getaffinity) = 2
+//   main thread id <n>
+//   ~ round 1: thread 0 has id <n>
+//   ~ round 1: thread 1 has id <n>
+//   ~ round 1: thread 2 has id <n>
+//   ~ round 1: thread 3 has id <n>
+//   ~ round 2: thread 0 has id <n>
+//   ~ round 2: thread 1 has id <n>
+//   ~ round 2: thread 2 has id <n>
+//   ~ round 2: thread 3 has id <n>
+//   outside <n>, inside <n>, after join no thread
+//   hardware_concurrency() = <n> (Python: os.cpu_count()), so we would start <n> workers
+//   CPUs this process may run on (sched_getaffinity) = <n> (Python: os.process_cpu_count())
+//   restricted to one CPU: hardware_concurrency() = <n>, sched_getaffinity = 1: size pools by what you may use

@@ -109,10 +109,10 @@ int main() {
 // Output of one run (g++ -O2; all timings vary from run to run and machine to machine):
 //
 //   $ ./07_thread_cost
-//   hardware_concurrency() = 2; 1000 tiny tasks, median of 3 runs
-//     all inline in main                0.045 ms
-//     one thread per task              24.511 ms
-//     2 threads, a share each           0.084 ms
-//   one task inline:            44.8 ns
-//   one thread create+join:     24.5 us, the price of about 546 tiny tasks
+//   hardware_concurrency() = <n>; 1000 tiny tasks, median of 3 runs
+//     all inline in main                <n> ms
+//     one thread per task              <n> ms
+//     <n> threads, a share each           <n> ms
+//   one task inline:            <n> ns
+//   one thread create+join:     <n> us, the price of about <n> tiny tasks
 //   all three ways computed the same checksum: yes

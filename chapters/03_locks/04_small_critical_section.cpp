@@ -107,11 +107,11 @@ int main() {
     return same ? 0 : 1;
 }
 
-// Output of one run while the second vCPU was free (g++ -O2; on a busy machine the rows come closer):
+// Output of one run (g++ -O2; the times vary, and on a busy machine the rows come closer):
 //
 //   $ ./04_small_critical_section
-//   hardware_concurrency() = 2; 2 threads x 1500 items, median of 3 runs
-//     compute inside the lock               21.1 ms
-//     compute outside, push inside           8.2 ms
-//     compute outside, publish once          7.7 ms
+//   hardware_concurrency() = <n>; 2 threads x 1500 items, median of 3 runs
+//     compute inside the lock               <n> ms
+//     compute outside, push inside           <n> ms
+//     compute outside, publish once          <n> ms
 //   same results every way: yes

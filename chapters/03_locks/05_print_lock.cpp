@@ -54,36 +54,29 @@ int main() {
     run_workers(print_with_osyncstream);
 }
 
-// Output of one run (how the first block is mixed up, and the order of whole lines, differ from run to run):
+// Output of one run (how the first part is mixed up, and the order of whole lines, differ
+// from run to run):
 //
 //   $ ./05_print_lock
 //   --- no lock: lines may come out mixed up
-//   worker 0worker 2worker 1 finished step 0 finished step 0 finished step 0
-//
-//   worker worker 20 finished step 1
-//   worker 2
-//    finished step 2worker
-//   1 finished step 1 finished step 1
-//   worker 0
-//   worker 1 finished step 2 finished step 2
-//
+//   ...
 //   --- print lock: whole lines, in some order
-//   worker 1 finished step 0
-//   worker 1 finished step 1
-//   worker 1 finished step 2
-//   worker 0 finished step 0
-//   worker 2 finished step 0
-//   worker 2 finished step 1
-//   worker 2 finished step 2
-//   worker 0 finished step 1
-//   worker 0 finished step 2
+//   ~ worker 0 finished step 0
+//   ~ worker 0 finished step 1
+//   ~ worker 0 finished step 2
+//   ~ worker 1 finished step 0
+//   ~ worker 1 finished step 1
+//   ~ worker 1 finished step 2
+//   ~ worker 2 finished step 0
+//   ~ worker 2 finished step 1
+//   ~ worker 2 finished step 2
 //   --- osyncstream: whole lines, no mutex of our own
-//   worker 0 finished step 0
-//   worker 0 finished step 1
-//   worker 0 finished step 2
-//   worker 1 finished step 0
-//   worker 1 finished step 1
-//   worker 1 finished step 2
-//   worker 2 finished step 0
-//   worker 2 finished step 1
-//   worker 2 finished step 2
+//   ~ worker 0 finished step 0
+//   ~ worker 0 finished step 1
+//   ~ worker 0 finished step 2
+//   ~ worker 1 finished step 0
+//   ~ worker 1 finished step 1
+//   ~ worker 1 finished step 2
+//   ~ worker 2 finished step 0
+//   ~ worker 2 finished step 1
+//   ~ worker 2 finished step 2

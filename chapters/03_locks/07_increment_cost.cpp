@@ -120,9 +120,9 @@ int main() {
 // Output of one run (g++ -O2; figures vary from run to run and machine to machine):
 //
 //   $ ./07_increment_cost
-//   hardware_concurrency() = 2; ns per increment (wall time / all increments), median of 3 runs
+//   hardware_concurrency() = <n>; ns per increment (wall time / all increments), median of 3 runs
 //                                      1 thread   2 threads
-//   local count, summed at the end         0.53        0.28
-//   one shared atomic, fetch_add           5.91        9.63
-//   one shared mutex, lock each time      14.44       22.37
+//   local count, summed at the end         <n>        <n>
+//   one shared atomic, fetch_add           <n>        <n>
+//   one shared mutex, lock each time      <n>       <n>
 //   every total was right: yes

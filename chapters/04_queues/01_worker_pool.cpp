@@ -116,19 +116,20 @@ int main() {
     std::cout << "all 5 workers joined\n";
 }
 
-// Output of one run (which worker takes which job, and the line order, vary from run to run):
+// Output of one run (which worker takes which job, the line order and the milliseconds vary
+// from run to run):
 //
 //   $ ./01_worker_pool
-//   worker 2 finished job 3
-//   worker 0 finished job 0
-//   worker 1 finished job 1
-//   worker 3 finished job 2
-//   worker 4 finished job 4
-//   worker 1 finished job 8
-//   worker 0 finished job 6
-//   worker 3 finished job 7
-//   worker 4 finished job 9
-//   worker 2 finished job 5
-//   after the last put(): 0 of 10 jobs finished; a program ending there loses the rest
-//   queue.join() returned after 100 ms with 10 of 10 jobs finished (10 jobs x 50 ms / 5 workers)
+//   ~ worker <n> finished job 0
+//   ~ worker <n> finished job 1
+//   ~ worker <n> finished job 2
+//   ~ worker <n> finished job 3
+//   ~ worker <n> finished job 4
+//   ~ worker <n> finished job 5
+//   ~ worker <n> finished job 6
+//   ~ worker <n> finished job 7
+//   ~ worker <n> finished job 8
+//   ~ worker <n> finished job 9
+//   after the last put(): <n> of 10 jobs finished; a program ending there loses the rest
+//   queue.join() returned after <n> ms with 10 of 10 jobs finished (10 jobs x 50 ms / 5 workers)
 //   all 5 workers joined

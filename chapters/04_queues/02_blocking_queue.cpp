@@ -97,6 +97,6 @@ int main() {
 // Output of one run (the wake-up counts vary from run to run):
 //
 //   $ ./02_blocking_queue
-//   notify_one: 2000 items, sum 2001000, wake-ups that found the queue empty: 5
-//   notify_all: 2000 items, sum 2001000, wake-ups that found the queue empty: 5664
+//   notify_one: 2000 items, sum 2001000, wake-ups that found the queue empty: <n>
+//   notify_all: 2000 items, sum 2001000, wake-ups that found the queue empty: <n>
 //   both sums are 1 + 2 + ... + 2000 = 2001000: no item lost or taken twice

@@ -62,12 +62,17 @@ void fixed() {
     std::jthread consumer([&] {
         std::unique_lock lock(mutex);
         const auto start = Clock::now();
+        const auto safety_net = start + 2s;
         checked.release();  // (scaffolding: the producer may run from here on)
         // The predicate form re-checks `ready` under the lock before every sleep and
-        // after every wake-up, spurious or not. The 2 s bound is only a safety net.
-        const bool ok = cv.wait_for(lock, 2s, [&] { return ready; });
-        std::cout << "fixed:  " << (ok ? "woken" : "timed out") << " after " << ms_since(start)
-                  << " ms, ready = " << std::boolalpha << ready << '\n';
+        // after every wake-up, spurious or not. The 2 s bound is only a safety net: how
+        // soon the notify arrives depends on how busy the machine is, so we report
+        // whether the notify woke us, and the time only as a figure.
+        const bool ok = cv.wait_until(lock, safety_net, [&] { return ready; });
+        const bool by_notify = ok && Clock::now() < safety_net;
+        std::cout << "fixed:  " << (by_notify ? "woken by the notify" : "reached the safety net")
+                  << " after " << ms_since(start) << " ms, ready = " << std::boolalpha << ready
+                  << '\n';
     });
     std::jthread producer([&] {
         checked.acquire();
@@ -86,8 +91,9 @@ int main() {
     fixed();
 }
 
-// Output of one run (the fixed wait's 0 ms may read 1 ms):
+// Output of one run (the milliseconds vary; the fixed consumer is woken within a few ms,
+// later when the machine is busy):
 //
 //   $ ./03_lost_wakeup
-//   broken: timed out after 300 ms although ready = true: the wake-up was lost
-//   fixed:  woken after 0 ms, ready = true
+//   broken: timed out after <n> ms although ready = true: the wake-up was lost
+//   fixed:  woken by the notify after <n> ms, ready = true

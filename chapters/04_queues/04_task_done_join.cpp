@@ -116,10 +116,10 @@ int main() {
     std::cout << "workers stopped; every put() had its task_done()\n";
 }  // the jthreads join here
 
-// Output of one run (the milliseconds vary a little from run to run):
+// Output of one run (the milliseconds vary from run to run, more on a busy machine):
 //
 //   $ ./04_task_done_join
-//   the queue became empty after 60 ms
-//   join() returned after        90 ms: it waits for task_done(), not for get()
+//   the queue became empty after <n> ms
+//   join() returned after        <n> ms: it waits for task_done(), not for get()
 //   extra task_done(): std::logic_error: task_done() called too many times
 //   workers stopped; every put() had its task_done()

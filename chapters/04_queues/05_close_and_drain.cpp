@@ -86,11 +86,12 @@ int main() {
     std::cout << "all workers joined; they handled " << total_handled.load() << " jobs in all\n";
 }
 
-// Output of one run (how the 1200 jobs are shared out, and the line order, vary from run to run):
+// Output of one run (how the 1200 jobs are shared out, and the order of the first four
+// lines, vary from run to run: the workers may drain the queue before main prints):
 //
 //   $ ./05_close_and_drain
-//   put() after close() returned false
-//   worker 2: queue closed and drained after 738 jobs, returning
-//   worker 0: queue closed and drained after 63 jobs, returning
-//   worker 1: queue closed and drained after 399 jobs, returning
+//   ~ put() after close() returned false
+//   ~ worker 0: queue closed and drained after <n> jobs, returning
+//   ~ worker 1: queue closed and drained after <n> jobs, returning
+//   ~ worker 2: queue closed and drained after <n> jobs, returning
 //   all workers joined; they handled 1200 jobs in all

@@ -95,10 +95,10 @@ int main() {
     }  // ~jthread: request_stop() wakes get(), then join()
 }
 
-// Output of one run (the job counts vary from run to run):
+// Output of one run (the job counts and the order of the first two lines vary from run to run):
 //
 //   $ ./06_jthread_stop_token
-//   worker 1: stop requested, returning after 3 jobs
-//   worker 0: stop requested, returning after 3 jobs
-//   jobs left in the queue after the stop: 14 of 20
+//   ~ worker 0: stop requested, returning after <n> jobs
+//   ~ worker 1: stop requested, returning after <n> jobs
+//   jobs left in the queue after the stop: <n> of 20
 //   idle worker: get() returned no job because a stop was requested

@@ -134,11 +134,11 @@ int main() {
               << " after " << ms_since(start) << " ms\n";
 }
 
-// Output of one run (the times and the number of blocked puts vary a little from run to run):
+// Output of one run (the times and the number of blocked puts vary from run to run):
 //
 //   $ ./07_bounded_queue
-//   producer: 40 puts done after 74 ms; 36 of them blocked on a full queue
+//   producer: 40 puts done after <n> ms; <n> of them blocked on a full queue
 //   largest size seen: 4 (capacity 4): the consumer sets the pace, memory stays bounded
 //   try_put on a full queue: false (Python would raise queue.Full)
-//   put_for(50 ms) on a full queue: false after 50 ms
-//   get_until(now + 30 ms) on an empty queue: nothing after 30 ms
+//   put_for(50 ms) on a full queue: false after <n> ms
+//   get_until(now + 30 ms) on an empty queue: nothing after <n> ms

@@ -166,4 +166,4 @@ int main() {
 //   $ ./08_pipe_queue
 //   PIPE_BUF = 4096 bytes: writes up to this size are atomic
 //   read 600 frames from 3 processes: 600 intact and in order per sender, then EOF
-//   one frame of 1048576 bytes: 18 read() calls; then EOF: true; writer's exit status 0
+//   one frame of 1048576 bytes: <n> read() calls; then EOF: true; writer's exit status 0

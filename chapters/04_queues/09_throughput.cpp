@@ -109,15 +109,15 @@ int main() {
                 "batching pays the lock and the wake-up once per 64 items instead of per item\n");
 }
 
-// Output of one run on a 2-vCPU shared machine (all figures vary from run to run and
-// between machines; compare the columns, not the absolute numbers):
+// Output of one run (all figures vary from run to run and between machines; compare the
+// columns, not the absolute numbers):
 //
 //   $ ./09_throughput
-//   hardware_concurrency() = 2; 100000 or 500000 items per run; median of 3 runs
+//   hardware_concurrency() = <n>; 100000 or 500000 items per run; median of 3 runs
 //   million items per second:
 //     producers  consumers   1 item/lock   64 items/lock
-//             1          1         11.75           73.54
-//             2          2          5.88           75.05
-//             4          4          4.94           53.59
+//             1          1         <n>           <n>
+//             2          2          <n>           <n>
+//             4          4          <n>           <n>
 //   with one mutex, threads beyond the core count mostly add contention;
 //   batching pays the lock and the wake-up once per 64 items instead of per item

@@ -60,6 +60,6 @@ int main() {
 // Output of one run (the times vary from run to run; the balances do not):
 //
 //   $ ./02_scoped_lock
-//   std::scoped_lock: 2 x 100000 transfers in 6 ms, A = 1000, B = 1000, total 2000
-//   std::lock       : 2 x 100000 transfers in 6 ms, A = 1000, B = 1000, total 2000
+//   std::scoped_lock: 2 x 100000 transfers in <n> ms, A = 1000, B = 1000, total 2000
+//   std::lock       : 2 x 100000 transfers in <n> ms, A = 1000, B = 1000, total 2000
 //   no deadlock; the same amounts went each way, so A and B are back at 1000

@@ -80,6 +80,6 @@ int main() {
 // sometimes 0 when one thread happens to finish before the other gets going):
 //
 //   $ ./04_try_lock_backoff
-//   2 x 20000 transfers in opposite lock orders took 11 ms
-//   second lock busy, first released, backed off and retried: 35 + 31 times
+//   2 x 20000 transfers in opposite lock orders took <n> ms
+//   second lock busy, first released, backed off and retried: <n> + <n> times
 //   balances 0 and 0: every transfer done, no deadlock

@@ -145,7 +145,7 @@ int main() {
 // Output of one run (the PID differs from run to run; the exit status is 1 on purpose):
 //
 //   $ ./05_dining_deadlock
-//   watchdog: the dinner (PID 13224) has gone silent
+//   watchdog: the dinner (PID <n>) has gone silent
 //     philosopher 0 holds fork 0 and waits for fork 1 (held by philosopher 1)
 //     philosopher 1 holds fork 1 and waits for fork 2 (held by philosopher 2)
 //     philosopher 2 holds fork 2 and waits for fork 3 (held by philosopher 3)

@@ -127,15 +127,15 @@ int main() {
 }
 
 // Output of one run (which thread closes the cycle, and so becomes the victim, varies
-// from run to run):
+// from run to run, and with it the first lines and the thread that needs 2 attempts):
 //
 //   $ ./07_wait_for_graph
-//   thread 0 asks for lock B. The records:
+//   thread <n> asks for lock <...>. The records:
 //     thread 0 holds A, waits for B (held by thread 1)
 //     thread 1 holds B, waits for C (held by thread 2)
 //     thread 2 holds C, waits for A (held by thread 0)
-//   cycle in the wait-for graph: thread 0 -> thread 1 -> thread 2 -> thread 0
-//   thread 0 is the victim: its request is refused
-//   thread 2 done (C then A) after 1 attempt
-//   thread 1 done (B then C) after 1 attempt
-//   thread 0 done (A then B) after 2 attempts
+//   cycle in the wait-for graph: thread <n> -> thread <n> -> thread <n> -> thread <n>
+//   thread <n> is the victim: its request is refused
+//   ~ thread 0 done (A then B) after <n> attempt<...>
+//   ~ thread 1 done (B then C) after <n> attempt<...>
+//   ~ thread 2 done (C then A) after <n> attempt<...>

@@ -114,11 +114,11 @@ int main() {
 // Output of one run (the error text of std::system_error depends on the standard library):
 //
 //   $ ./08_waits_without_locks
-//   join() on itself threw std::system_error: Resource deadlock avoided
+//   join() on itself threw std::system_error: <...>
 //     code == resource_deadlock_would_occur: true
 //   producer that fails, without close():
 //     producer: failed (the database is down), returning
 //     consumer: no item and no close() within the timeout (300 ms): nobody will ever put an item
 //   producer that fails, closing the queue on exit:
 //     producer: failed (the database is down), returning
-//     consumer: the queue was closed, we stop at once (0 ms)
+//     consumer: the queue was closed, we stop at once (<n> ms)

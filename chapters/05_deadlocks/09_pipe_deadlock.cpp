@@ -161,8 +161,8 @@ int main() {
 // there is no /proc):
 //
 //   $ ./09_pipe_deadlock
-//   parent: wrote 65536 of 262144 bytes; the pipe to the child has stayed full for 1 s
-//   child:  state S (sleeping), kernel wait channel: anon_pipe_write
+//   parent: wrote <n> of 262144 bytes; the pipe to the child has stayed full for 1 s
+//   child:  state S (sleeping), kernel wait channel: <...>
 //   each process waits for the other to read first: a deadlock between processes
 //   cleaned up: the child ended by signal 9
 //   with poll(): sent 262144 and received 262144 bytes; the child exited with status 0

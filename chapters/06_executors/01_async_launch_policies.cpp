@@ -64,10 +64,10 @@ int main() {
 // Output of one run (thread ids differ from run to run; the default policy is the library's choice):
 //
 //   $ ./01_async_launch_policies
-//   main runs on thread        139632929081152
-//   launch::async ran on       139632923760320
+//   main runs on thread        <n>
+//   launch::async ran on       <n>
 //   deferred, before get():    ran=false, wait_for(0s) says deferred (not started, will run in get())
-//   launch::deferred ran on    139632929081152 (ran=true)
+//   launch::deferred ran on    <n> (ran=true)
 //   default policy chose async
-//   default policy ran on      139632923760320
+//   default policy ran on      <n>
 //   after get(), valid() = false

@@ -61,11 +61,11 @@ int main() {
     // std::packaged_task (examples 03, 04) never waits in its destructor.
 }
 
-// Output of one run (the milliseconds vary a little):
+// Output of one run (the milliseconds vary, more on a busy machine):
 //
 //   $ ./02_async_future_blocks
-//   first statement returned after 201 ms, jobs finished: 1
-//   discarded futures: both jobs took 405 ms (one after the other)
-//   kept futures: both launched after 0 ms, jobs finished: 0
-//   kept futures: both jobs took 207 ms (side by side)
-//   four jobs kept in a vector took 200 ms, finished: 4
+//   first statement returned after <n> ms, jobs finished: 1
+//   discarded futures: both jobs took <n> ms (one after the other)
+//   kept futures: both launched after <n> ms, jobs finished: 0
+//   kept futures: both jobs took <n> ms (side by side)
+//   four jobs kept in a vector took <n> ms, finished: 4

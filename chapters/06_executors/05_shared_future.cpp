@@ -32,9 +32,11 @@ int main() {
         });
     }
 
-    // Main reads it too, twice: the value stays in the shared state.
-    std::cout << "main reads " << config.get().server << " and again " << config.get().server
-              << '\n';
+    // Main reads it too, twice: the value stays in the shared state. The workers may be
+    // printing right now, so main writes through an osyncstream as well: it only keeps
+    // lines whole against other osyncstreams.
+    std::osyncstream(std::cout) << "main reads " << config.get().server << " and again "
+                                << config.get().server << '\n';
     for (auto& worker : workers) {
         worker.join();
     }
@@ -59,11 +61,11 @@ int main() {
               << '\n';
 }
 
-// Output of one run (the order of the worker lines varies from run to run):
+// Output of one run (the order of the first four lines varies from run to run):
 //
 //   $ ./05_shared_future
-//   main reads 127.0.0.1:8080 and again 127.0.0.1:8080
-//   worker 2 connects to 127.0.0.1:8080 with 3 retries
-//   worker 1 connects to 127.0.0.1:8080 with 3 retries
-//   worker 3 connects to 127.0.0.1:8080 with 3 retries
+//   ~ main reads 127.0.0.1:8080 and again 127.0.0.1:8080
+//   ~ worker 1 connects to 127.0.0.1:8080 with 3 retries
+//   ~ worker 2 connects to 127.0.0.1:8080 with 3 retries
+//   ~ worker 3 connects to 127.0.0.1:8080 with 3 retries
 //   all runners released by one set_value(); sum of their results = 300

@@ -142,11 +142,13 @@ int main() {
     }
 }
 
-// Output of one run (milliseconds vary; on a very busy machine two close finishers could swap):
+// Output of one run (the milliseconds vary; the pages come out in the order they finish,
+// which is the order of their latencies unless a very busy machine delays one job past
+// the next):
 //
 //   $ ./07_map_and_as_completed
-//   map() after 300 ms, in input order: page(300 ms) page(100 ms) page(200 ms) page(50 ms)
-//   as_completed: page(50 ms) at 50 ms
-//   as_completed: page(100 ms) at 100 ms
-//   as_completed: page(200 ms) at 200 ms
-//   as_completed: page(300 ms) at 305 ms
+//   map() after <n> ms, in input order: page(300 ms) page(100 ms) page(200 ms) page(50 ms)
+//   ~ as_completed: page(50 ms) at <n> ms
+//   ~ as_completed: page(100 ms) at <n> ms
+//   ~ as_completed: page(200 ms) at <n> ms
+//   ~ as_completed: page(300 ms) at <n> ms

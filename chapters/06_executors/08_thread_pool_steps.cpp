@@ -161,13 +161,13 @@ int main(int argc, char** argv) {
 // Output of one run (all figures vary from run to run and machine to machine):
 //
 //   $ ./08_thread_pool_steps
-//   cores (hardware_concurrency): 2, pool workers: 2, median of 5 runs
+//   cores (hardware_concurrency): <n>, pool workers: <n>, median of 5 runs
 //
 //   step                                     tasks  median ms   tasks/second
-//   sequential loop (no threads)           1000000       11.7       85365443
-//   1. a thread per task                       300       12.0          24979  (1x step 1)
-//   2. shared queue + future per task        20000       14.9        1346098  (54x step 1)
-//   3. shared queue, no future               20000        2.8        7038417  (282x step 1)
-//   4. shared queue, batches of 1000       1000000       11.7       85150255  (3409x step 1)
+//   sequential loop (no threads)           1000000       <n>       <n>
+//   1. a thread per task                       300       <n>          <n>  (1x step 1)
+//   2. shared queue + future per task        20000       <n>        <n>  (<n>x step 1)
+//   3. shared queue, no future               20000        <n>        <n>  (<n>x step 1)
+//   4. shared queue, batches of 1000       1000000       <n>       <n>  (<n>x step 1)
 //
-//   step 4 vs the sequential loop: 1.0x with 2 cores
+//   step 4 vs the sequential loop: <n>x with <n> cores

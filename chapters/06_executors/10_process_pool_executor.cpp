@@ -226,13 +226,20 @@ private:
         w.requests.reset();
         w.replies.reset();
         if (asked_to_exit) return;
-        // It died on its own. As in Python, the pool is now broken: the job it ran and
-        // every queued job fail; jobs already running on other workers still finish.
+        // It died on its own. As in Python, the pool is now broken: every job not finished
+        // yet fails, the one it ran, the ones running on the other workers and the queued
+        // ones, and the other workers are terminated (SIGTERM, as Python's terminate()).
         broken_ = "A process in the process pool was terminated abruptly: worker " +
                   std::to_string(w.pid) + " " + w.ended;
         auto failure = std::make_exception_ptr(BrokenProcessPool(broken_));
-        if (w.running) w.running->promise.set_exception(failure);
-        w.running.reset();
+        for (Worker& other : workers_) {
+            if (other.running) other.running->promise.set_exception(failure);
+            other.running.reset();
+            if (other.requests.get() >= 0) {
+                ::kill(other.pid, SIGTERM);
+                other.requests.reset();  // so that its end reads as asked for, not as a new crash
+            }
+        }
         for (Job& job : queue_) job.promise.set_exception(failure);
         queue_.clear();
     }
@@ -290,14 +297,16 @@ int main() {
     }
 
     // A second pool; the first one's collector thread has been joined, so we are single-
-    // threaded again and may fork. One worker crashes while another is busy.
+    // threaded again and may fork. One worker crashes while another is busy: as in Python,
+    // the busy one's job fails too, and that worker is terminated.
     {
         ProcessPoolExecutor pool(2);
-        auto crashing = pool.submit("crash", "");               // worker 1, waits at gate 1
-        auto healthy = pool.submit("return_message", "still here");  // worker 2, at gate 0
-        auto queued = pool.submit("count_primes", "1000");        // no idle worker: queued
+        auto crashing = pool.submit("crash", "");                     // worker 1, waits at gate 1
+        auto healthy = pool.submit("return_message", "never returned");  // worker 2, at gate 0
+        auto queued = pool.submit("count_primes", "1000");              // no idle worker: queued
         open_gate(1);
-        for (auto [label, future] : {std::pair{"crashed job", &crashing}, std::pair{"queued job ", &queued}}) {
+        for (auto [label, future] : {std::pair{"crashed job", &crashing}, std::pair{"running job", &healthy},
+                                     std::pair{"queued job ", &queued}}) {
             try {
                 future->get();
             } catch (const BrokenProcessPool& error) {
@@ -309,8 +318,6 @@ int main() {
         } catch (const BrokenProcessPool&) {
             std::cout << "submit() on a broken pool raises BrokenProcessPool too\n";
         }
-        open_gate(0);
-        std::cout << "the job on the healthy worker still finished: " << healthy.get() << '\n';
         for (const std::string& line : pool.shutdown()) std::cout << line << '\n';
     }
     // No zombies: every child was reaped, so there is nothing left to wait for.
@@ -319,7 +326,7 @@ int main() {
     return none_left ? 0 : 1;
 }
 
-// Output of one run (PIDs vary):
+// Output of one run (the PIDs vary):
 //
 //   $ ./10_process_pool_executor
 //   threads before forking the pool: 1
@@ -329,13 +336,13 @@ int main() {
 //   result() = hello world!
 //   primes below 10k, 20k, 40k, 80k: 1229 2262 4203 7837
 //   result() raised the worker's error: no task named 'no_such_task'
-//   worker 24068 exited with status 0
-//   worker 24069 exited with status 0
-//   worker 24070 exited with status 0
-//   crashed job: BrokenProcessPool: A process in the process pool was terminated abruptly: worker 24072 was killed by signal 6 (Aborted)
-//   queued job : BrokenProcessPool: A process in the process pool was terminated abruptly: worker 24072 was killed by signal 6 (Aborted)
+//   worker <n> exited with status 0
+//   worker <n> exited with status 0
+//   worker <n> exited with status 0
+//   crashed job: BrokenProcessPool: A process in the process pool was terminated abruptly: worker <n> was killed by signal 6 (Aborted)
+//   running job: BrokenProcessPool: A process in the process pool was terminated abruptly: worker <n> was killed by signal 6 (Aborted)
+//   queued job : BrokenProcessPool: A process in the process pool was terminated abruptly: worker <n> was killed by signal 6 (Aborted)
 //   submit() on a broken pool raises BrokenProcessPool too
-//   the job on the healthy worker still finished: still here
-//   worker 24072 was killed by signal 6 (Aborted)
-//   worker 24073 exited with status 0
+//   worker <n> was killed by signal 6 (Aborted)
+//   worker <n> was killed by signal 15 (Terminated)
 //   children left to reap: none

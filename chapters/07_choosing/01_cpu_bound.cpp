@@ -107,12 +107,12 @@ int main(int argc, char** argv) {
 // Output of one run (figures vary from run to run and machine to machine):
 //
 //   $ ./01_cpu_bound
-//   count the primes below 1200000; cores (hardware_concurrency): 2; median of 3 runs
+//   count the primes below 1200000; cores (hardware_concurrency): <n>; median of 3 runs
 //
 //   how                   workers  median ms   speedup   primes
-//   sequential                  1       86.1     1.00x    92938
-//   threads                     2       43.8     1.96x    92938
-//   processes                   2       44.5     1.93x    92938
-//   threads, 2 x cores          4       51.7     1.67x    92938
+//   sequential                  1       <n>     1.00x    92938
+//   threads                     <n>       <n>     <n>x    92938
+//   processes                   <n>       <n>     <n>x    92938
+//   threads, 2 x cores          <n>       <n>     <n>x    92938
 //
 //   the speedup is capped by the core count; on a shared machine it varies from run to run

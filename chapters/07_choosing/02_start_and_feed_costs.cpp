@@ -70,8 +70,10 @@ int main() {
     std::iota(data.begin(), data.end(), std::uint64_t{1});
     std::printf("  %-46s %9.1f us\n", "fork + waitpid (after touching 64 MiB)", median_us(30, fork_and_wait));
 
-    // posix_spawn starts ANOTHER program (fork + exec in one call): the way to run a
-    // tool, like Python's subprocess. Loading a program costs more than a fork.
+    // posix_spawn starts ANOTHER program: a new process that runs exec at once, in one
+    // call (glibc makes the process with a vfork-like clone that copies no page tables).
+    // It is the way to run a tool, like Python's subprocess; loading a program costs more
+    // than a fork of a small process.
     const double spawn_us = median_us(30, [] {
         pid_t pid = 0;
         char name[] = "true";
@@ -124,14 +126,14 @@ int main() {
 // Output of one run (figures vary from run to run and machine to machine):
 //
 //   $ ./02_start_and_feed_costs
-//   cores (hardware_concurrency): 2
+//   cores (hardware_concurrency): <n>
 //
 //   start one worker that does nothing and wait for it (median):
-//     std::thread + join                                  53.4 us
-//     fork + waitpid (small process)                     283.0 us
-//     fork + waitpid (after touching 64 MiB)            3481.7 us
-//     posix_spawnp("true") + waitpid                     829.6 us
+//     std::thread + join                                  <n> us
+//     fork + waitpid (small process)                     <n> us
+//     fork + waitpid (after touching 64 MiB)            <n> us
+//     posix_spawnp("true") + waitpid                     <n> us
 //
 //   feed 32 MiB to a worker that sums it (median of 3):
-//     thread reads the data in place                       1.5 ms
-//     process receives it through a pipe                  42.0 ms  (800 MB/s through the pipe)
+//     thread reads the data in place                       <n> ms
+//     process receives it through a pipe                  <n> ms  (<n> MB/s through the pipe)

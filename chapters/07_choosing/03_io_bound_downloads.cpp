@@ -191,16 +191,16 @@ int main() {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
-// Output of one run (the port and the milliseconds vary):
+// Output of one run (the port, the core count and the milliseconds vary):
 //
 //   $ ./03_io_bound_downloads
-//   10 pages from http://127.0.0.1:53735/, 100 ms of simulated latency each; cores: 2; one run each
+//   10 pages from http://127.0.0.1:<n>/, 100 ms of simulated latency each; cores: <n>; one run each
 //
 //   how                                              ms    bytes
-//   sequential                                     1007    20000
-//   a thread per page (10 threads)                  102    20000
-//   thread pool, 6 workers (cores + 4)              202    20000
-//   a process per page (10 processes)               105    20000
-//   process pool, 2 workers (one per core)          505    20000
+//   sequential                                     <n>    20000
+//   a thread per page (10 threads)                  <n>    20000
+//   thread pool, <n> workers (cores + 4)              <n>    20000
+//   a process per page (10 processes)               <n>    20000
+//   process pool, <n> workers (one per core)          <n>    20000
 //
 //   waiting is not computing: the concurrent rows cost about one latency per round of workers

@@ -103,13 +103,13 @@ int main() {
 // Output of one run (figures vary from run to run and machine to machine):
 //
 //   $ ./04_gil_cpu_vs_io
-//   cores (hardware_concurrency): 2
+//   cores (hardware_concurrency): <n>
 //
 //   CPU-bound, 40000000 steps in total (median of 3)      ms   speedup
-//     1 thread                                      65.8     1.00x
-//     2 threads sharing a GIL (CPython)             66.6     0.99x
-//     2 threads, no GIL (C++)                       32.8     2.00x
+//     1 thread                                      <n>     1.00x
+//     2 threads sharing a GIL (CPython)             <n>     <n>x
+//     2 threads, no GIL (C++)                       <n>     <n>x
 //
 //   I/O-bound, 8 requests with 40 ms latency (1 run)  ms   speedup
-//     1 thread with the GIL                        321.3     1.00x
-//     8 threads sharing a GIL                       40.9     7.86x
+//     1 thread with the GIL                        <n>     1.00x
+//     8 threads sharing a GIL                       <n>     <n>x

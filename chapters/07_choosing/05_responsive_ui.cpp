@@ -50,7 +50,7 @@ Outcome ui_loop(int keyboard, int from_worker, std::atomic<int>& percent, std::j
     for (bool running = true; running;) {
         const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(last_frame + frame - Clock::now());
         pollfd events[2] = {{keyboard, POLLIN, 0}, {from_worker, POLLIN, 0}};
-        ::poll(events, 2, static_cast<int>(std::max(wait.count(), 0L)));
+        ::poll(events, 2, static_cast<int>(std::max(wait, std::chrono::milliseconds::zero()).count()));
         char byte = 0;
         if (events[0].revents & POLLIN && ::read(keyboard, &byte, 1) == 1 && byte == 'q') {
             worker.request_stop();  // cooperative: the worker stops at its next check
@@ -123,23 +123,21 @@ int main() {
     run(3 * limit, 40);
 }
 
-// Output of one run (the number of frames and the milliseconds vary):
+// Output of one run (the number of frames, the percentages and the milliseconds vary; the
+// bar is a new line per frame when the output is not a terminal):
 //
 //   $ ./05_responsive_ui
 //   1. the job runs on the UI thread:
 //   [....................]   0% | working
 //   [####################] 100% / done
-//   primes found: 78498; frames drawn: 2, longest time between two frames: 132 ms (the UI was frozen)
+//   primes found: 78498; frames drawn: 2, longest time between two frames: <n> ms (the UI was frozen)
 //
 //   2. the job runs on a worker thread:
-//   [#########...........]  49% | working
-//   [################....]  81% / working
-//   [####################] 100% - done
-//   primes found: 78498; frames drawn: 3, longest time between two frames: 50 ms
+//   ...
+//   [####################] 100% <...> done
+//   primes found: 78498; frames drawn: <n>, longest time between two frames: <n> ms
 //
 //   3. a longer job, cancelled by a keypress:
-//   [###.................]  16% | working
-//   [#####...............]  27% / working
-//   [#######.............]  36% - working
-//   [########............]  41% \ cancelled
-//   primes found: 95051; frames drawn: 4, longest time between two frames: 50 ms
+//   ...
+//   [<...>]  <n>% <...> cancelled
+//   primes found: <n>; frames drawn: <n>, longest time between two frames: <n> ms

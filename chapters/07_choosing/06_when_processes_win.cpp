@@ -104,7 +104,8 @@ int main() {
                     }, 2000ms).c_str());
     }
 
-    // 4. Running another program is always a process: posix_spawn (fork + exec). This is
+    // 4. Running another program is always a process: posix_spawn (a new process and its
+    //    exec in one call; not a fork, see chapter 01). This is
     //    Python's subprocess.call("exit 1", shell=True), which returns 1.
     pid_t pid = 0;
     char sh[] = "sh", flag[] = "-c", script[] = "exit 1";
@@ -117,7 +118,7 @@ int main() {
 // Output of one run (the PID varies):
 //
 //   $ ./06_when_processes_win
-//   this process: 19074, and it is still running at the end
+//   this process: <n>, and it is still running at the end
 //
 //   a task that crashes (abort, e.g. a failed assert):
 //     child was killed by signal 6 (Aborted)

@@ -1,4 +1,5 @@
 // 07_decision_table.cpp: the articles' "what should you use?" table, corrected for C++ and filled with this machine's own measurements.
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,6 +100,17 @@ int main() {
     const auto request = [](unsigned) { std::this_thread::sleep_for(30ms); return 1L; };
     const double io_sequential = ms_of([&] { for (unsigned i = 0; i < 8; ++i) request(i); });
     const double io_threads = ms_of([&] { on_threads(8, request); });
+    // The same 8 waits as timers of one event loop on one thread, as asyncio.gather() of
+    // eight asyncio.sleep(0.03) would run them: poll() sleeps until the next one is due.
+    const double io_event_loop = ms_of([] {
+        std::vector<Clock::time_point> due(8, Clock::now() + 30ms);
+        while (!due.empty()) {
+            const auto next = *std::min_element(due.begin(), due.end());
+            const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - Clock::now());
+            ::poll(nullptr, 0, std::max(0, static_cast<int>(wait.count())));
+            std::erase_if(due, [](Clock::time_point t) { return t <= Clock::now(); });
+        }
+    });
 
     // CPU-bound: the primes below 600,000, split into interleaved slices.
     const long limit = 600'000;
@@ -157,9 +169,11 @@ int main() {
         {"workload", "the articles say", "in C++, use", "measured on this machine"},
         {"I/O-bound (network, disk, copying files)", "threads", "threads; a pool sized for the waits, not the cores",
          "8 waits of 30 ms: " + fixed(io_sequential, 0) + " ms in a row, " + fixed(io_threads, 0) + " ms on 8 threads"},
+        {"many connections, mostly waiting", "(not covered)", "an event loop, as in asyncio: poll, epoll; Asio",
+         "the same 8 waits in one poll() loop, 1 thread: " + fixed(io_event_loop, 0) + " ms"},
         {"GUI", "threads", "a worker thread; the UI thread only draws",
          "longest frame gap: " + fixed(longest_gap, 0) + " ms with a worker, " + fixed(frozen_ms, 0) + " ms without"},
-        {"CPU-bound", "processes", "threads, one per core",
+        {"CPU-bound", "processes (*)", "threads, one per core",
          cpu + " threads " + fixed(cpu_sequential / cpu_threads, 2) + "x, " + cpu + " processes " +
              fixed(cpu_sequential / cpu_processes, 2) + "x as fast as 1 thread"},
         {"many tiny tasks", "(not covered)", "a pool, tasks in batches",
@@ -167,7 +181,7 @@ int main() {
         {"crashes, memory caps, untrusted code", "(not covered)", "processes",
          std::string("a child's abort() ") + (contained ? "left us running" : "went unnoticed?!") + "; fork + wait " +
              fixed(fork_us, 0) + " us"},
-        {"running another program", "subprocess", "posix_spawn (fork + exec)", "posix_spawnp(\"true\") + wait: " + fixed(spawn_us, 0) + " us"},
+        {"running another program", "subprocess", "posix_spawn (new process + exec)", "posix_spawnp(\"true\") + wait: " + fixed(spawn_us, 0) + " us"},
     };
     for (const auto& row : table) {
         std::printf("| %-40s | %-16s | %-50s | %-62s |\n", row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str());
@@ -176,19 +190,25 @@ int main() {
                         std::string(52, '-').c_str(), std::string(64, '-').c_str());
         }
     }
+    std::printf("\n(*) because of the GIL. Free-threaded CPython (python3.14t: supported since 3.14, not the\n"
+                "    default) runs CPU-bound threads in parallel too, and then threads are its answer as well.\n");
     return sink.load() > 0 ? 0 : 1;
 }
 
 // Output of one run (all figures vary from run to run and machine to machine):
 //
 //   $ ./07_decision_table
-//   cores (hardware_concurrency): 2; start a thread: 22 us, fork a process: 303 us
+//   cores (hardware_concurrency): <n>; start a thread: <n> us, fork a process: <n> us
 //
 //   | workload                                 | the articles say | in C++, use                                        | measured on this machine                                       |
 //   |------------------------------------------|------------------|----------------------------------------------------|----------------------------------------------------------------|
-//   | I/O-bound (network, disk, copying files) | threads          | threads; a pool sized for the waits, not the cores | 8 waits of 30 ms: 241 ms in a row, 31 ms on 8 threads          |
-//   | GUI                                      | threads          | a worker thread; the UI thread only draws          | longest frame gap: 10 ms with a worker, 66 ms without          |
-//   | CPU-bound                                | processes        | threads, one per core                              | 2 threads 1.61x, 2 processes 1.93x as fast as 1 thread         |
-//   | many tiny tasks                          | (not covered)    | a pool, tasks in batches                           | 54.1 us per task with a thread each, 0.079 us on a pool        |
-//   | crashes, memory caps, untrusted code     | (not covered)    | processes                                          | a child's abort() left us running; fork + wait 303 us          |
-//   | running another program                  | subprocess       | posix_spawn (fork + exec)                          | posix_spawnp("true") + wait: 835 us                            |
+//   | I/O-bound (network, disk, copying files) | threads          | threads; a pool sized for the waits, not the cores | 8 waits of 30 ms: <n> ms in a row, <n> ms on 8 threads          |
+//   | many connections, mostly waiting         | (not covered)    | an event loop, as in asyncio: poll, epoll; Asio    | the same 8 waits in one poll() loop, 1 thread: <n> ms           |
+//   | GUI                                      | threads          | a worker thread; the UI thread only draws          | longest frame gap: <n> ms with a worker, <n> ms without          |
+//   | CPU-bound                                | processes (*)    | threads, one per core                              | <n> threads <n>x, <n> processes <n>x as fast as 1 thread         |
+//   | many tiny tasks                          | (not covered)    | a pool, tasks in batches                           | <n> us per task with a thread each, <n> us on a pool        |
+//   | crashes, memory caps, untrusted code     | (not covered)    | processes                                          | a child's abort() left us running; fork + wait <n> us          |
+//   | running another program                  | subprocess       | posix_spawn (new process + exec)                   | posix_spawnp("true") + wait: <n> us                            |
+//
+//   (*) because of the GIL. Free-threaded CPython (python3.14t: supported since 3.14, not the
+//       default) runs CPU-bound threads in parallel too, and then threads are its answer as well.

@@ -25,7 +25,7 @@
 
 namespace course {
 
-/// \brief The error of every unfinished task of a worker process that died without being
+/// \brief The error of every unfinished task once a worker process has died without being
 /// asked to (killed by a signal, or gone through `exit()`), and of every `submit()` after
 /// that: Python's `concurrent.futures.process.BrokenProcessPool`.
 class BrokenProcessPool : public std::runtime_error {
@@ -47,6 +47,18 @@ public:
 /// buffers in large chunks, reads the results, and fulfils the promises in order (a
 /// worker answers its tasks in the order it received them). Many tasks are in flight per
 /// worker at once, so millions of tiny tasks cost a few system calls per thousand.
+///
+/// A worker that dies without being asked to breaks the pool, as in Python: every task not
+/// answered yet, on any worker, fails with BrokenProcessPool, the other workers are
+/// killed (`SIGKILL`) and reaped, and `submit()` throws BrokenProcessPool from then on.
+/// Results that arrived before the death stay as they were.
+///
+/// The pool keeps to its own: every pipe it makes is close-on-exec (`O_CLOEXEC`), so a
+/// program that another thread starts meanwhile holds none of them (and cannot keep a
+/// worker from seeing end of file); it reaps each worker by its pid, never just any child
+/// of this process (the program may have children of its own); and a worker ends with
+/// `_exit()`, never `exit()`, which would write out a second time the unflushed stdio
+/// buffers it inherited from this process, and run this process's destructors.
 ///
 /// Fork first, threads after: every worker is forked in the constructor, before the I/O
 /// thread starts. A child forked from a threaded process inherits every mutex in the state
@@ -70,7 +82,8 @@ public:
     /// task it receives, like `ProcessPoolExecutor(max_workers)`.
     /// \param workers how many processes; at least 1.
     /// \param work the function every task runs, in a worker. What it returns is the task's
-    ///        result; a `std::exception` it throws becomes the task's error (its `what()`).
+    ///        result; a `std::exception` it throws becomes the task's error (its `what()`),
+    ///        and so does anything else it throws (with a message that says so).
     ///        It must not return into the caller by other means (it runs in a child).
     /// \throws std::invalid_argument when `workers` is 0.
     /// \throws std::system_error when a pipe or a process cannot be created (the workers
@@ -101,7 +114,8 @@ public:
     /// The task goes to the worker with the fewest unfinished tasks.
     /// \returns a future that becomes ready with the result; `get()` throws
     ///          std::runtime_error with the message when `work` threw, and
-    ///          BrokenProcessPool when the worker died before answering.
+    ///          BrokenProcessPool when a worker of the pool died before this task was
+    ///          answered.
     /// \throws BrokenProcessPool once a worker has died on its own.
     /// \throws std::runtime_error after `shutdown()`.
     /// \throws std::length_error for a payload of 4 GiB or more.
@@ -160,8 +174,10 @@ private:
     //       rest for the next read, write the answers. A frame may need many read() calls.
     // TODO: the I/O thread's loop: poll() the wake-up pipe, every result pipe, and the task
     //       pipes with bytes to send; write what fits; cut whole result frames and fulfil
-    //       the front promises of that worker; on end of file, waitpid() the worker and fail
-    //       its unanswered promises with BrokenProcessPool (unless you closed its task pipe).
+    //       the front promises of that worker; on end of file, waitpid() that worker (by its
+    //       pid). If it died on its own (it still had tasks, or you had not closed its task
+    //       pipe), the pool is broken: fail the unanswered promises of EVERY worker with
+    //       BrokenProcessPool, and kill and reap the other workers.
     // TODO: block SIGPIPE in the I/O thread, so that a write to a dead worker fails with EPIPE.
 
     // TODO: the members: one record per worker (pid, the two pipe ends, the bytes waiting to

@@ -37,8 +37,9 @@ namespace course {
 ///        cost less to hand out, small ones share the work more evenly.
 /// \returns the reduction of every element, as above; `identity` when `n` is 0.
 /// \throws std::invalid_argument when `threads` or `chunk_size` is 0.
-/// \throws whatever `element` or `combine` throws: the first such exception, once every
-///         thread has stopped (after a failure, the threads take no new chunk).
+/// \throws whatever `element` or `combine` throws, of any type: the first one thrown (in
+///         time, when several chunks fail), once every thread has stopped. After a failure
+///         the threads take no new chunk, so few elements are computed after it.
 /// \throws std::system_error when a thread cannot be started.
 ///
 /// \code

@@ -22,7 +22,7 @@ namespace course {
 struct Outcome {
     enum class Kind {
         finished,   ///< it returned: `value` holds what it returned
-        failed,     ///< it threw (`value` holds the exception's what() text), or its process exited without a result
+        failed,     ///< it threw (`value` holds the exception's what() text, or says it was no std::exception), or its process exited without a result
         crashed,    ///< a signal killed its process (a segfault, abort()...): `signal` says which
         timed_out,  ///< it was still running at the deadline, and its process was killed
     };
@@ -50,7 +50,10 @@ struct Outcome {
 /// \throws std::system_error when the pipe or the child cannot be created.
 ///
 /// Whatever the outcome, the child is gone when the call returns (killed if need be, and
-/// reaped: no zombie), and no descriptor is left open. The caller should be
+/// reaped: no zombie), and no descriptor is left open. Only that child is reaped (by its
+/// pid), never another child of the caller; the pipe is close-on-exec, so a program that
+/// another thread starts meanwhile does not hold its write end; and a signal that
+/// interrupts the wait (`EINTR`) neither ends it nor moves the deadline. The caller should be
 /// single-threaded, or `fn` should not touch locks other threads may hold (chapter 01:
 /// fork copies only the calling thread).
 ///

@@ -25,7 +25,7 @@
 
 namespace course {
 
-/// \brief The error of every unfinished task of a worker process that died without being
+/// \brief The error of every unfinished task once a worker process has died without being
 /// asked to (killed by a signal, or gone through `exit()`), and of every `submit()` after
 /// that: Python's `concurrent.futures.process.BrokenProcessPool`.
 class BrokenProcessPool : public std::runtime_error {
@@ -47,6 +47,18 @@ public:
 /// buffers in large chunks, reads the results, and fulfils the promises in order (a
 /// worker answers its tasks in the order it received them). Many tasks are in flight per
 /// worker at once, so millions of tiny tasks cost a few system calls per thousand.
+///
+/// A worker that dies without being asked to breaks the pool, as in Python: every task not
+/// answered yet, on any worker, fails with BrokenProcessPool, the other workers are
+/// killed (`SIGKILL`) and reaped, and `submit()` throws BrokenProcessPool from then on.
+/// Results that arrived before the death stay as they were.
+///
+/// The pool keeps to its own: every pipe it makes is close-on-exec (`O_CLOEXEC`), so a
+/// program that another thread starts meanwhile holds none of them (and cannot keep a
+/// worker from seeing end of file); it reaps each worker by its pid, never just any child
+/// of this process (the program may have children of its own); and a worker ends with
+/// `_exit()`, never `exit()`, which would write out a second time the unflushed stdio
+/// buffers it inherited from this process, and run this process's destructors.
 ///
 /// Fork first, threads after: every worker is forked in the constructor, before the I/O
 /// thread starts. A child forked from a threaded process inherits every mutex in the state
@@ -70,7 +82,8 @@ public:
     /// task it receives, like `ProcessPoolExecutor(max_workers)`.
     /// \param workers how many processes; at least 1.
     /// \param work the function every task runs, in a worker. What it returns is the task's
-    ///        result; a `std::exception` it throws becomes the task's error (its `what()`).
+    ///        result; a `std::exception` it throws becomes the task's error (its `what()`),
+    ///        and so does anything else it throws (with a message that says so).
     ///        It must not return into the caller by other means (it runs in a child).
     /// \throws std::invalid_argument when `workers` is 0.
     /// \throws std::system_error when a pipe or a process cannot be created (the workers
@@ -107,7 +120,8 @@ public:
     /// The task goes to the worker with the fewest unfinished tasks.
     /// \returns a future that becomes ready with the result; `get()` throws
     ///          std::runtime_error with the message when `work` threw, and
-    ///          BrokenProcessPool when the worker died before answering.
+    ///          BrokenProcessPool when a worker of the pool died before this task was
+    ///          answered.
     /// \throws BrokenProcessPool once a worker has died on its own.
     /// \throws std::runtime_error after `shutdown()`.
     /// \throws std::length_error for a payload of 4 GiB or more.
@@ -355,9 +369,10 @@ private:
             for (std::size_t i = 1; i < watch.size(); ++i) {
                 if (watch[i].revents == 0) continue;
                 Worker& w = *owner[i];
-                if (watch[i].fd == w.tasks) {
+                // A reap earlier in this round may have closed this worker's pipes.
+                if (watch[i].events == POLLOUT && watch[i].fd == w.tasks) {
                     send_some(w, sigpipe);
-                } else if (watch[i].fd == w.results) {
+                } else if (watch[i].events == POLLIN && watch[i].fd == w.results) {
                     receive_some(w, done, answers);
                 }
             }
@@ -413,35 +428,53 @@ private:
         w.received.erase(0, offset);  // the views pointed into it
     }
 
-    // End of file on a worker's result pipe: it has exited or died. Reap it; its
-    // unanswered tasks fail; if nobody asked it to go, the pool is broken.
+    // End of file on a worker's result pipe: it has exited or died; reap it. A worker that
+    // ends while tasks are owed to it, or before its task pipe was closed, died on its own
+    // (unless shutdown(false) killed it): the pool breaks, as Python's does. Every
+    // unanswered task of every worker fails, and the other workers are killed.
     void reap(Worker& w) {
         int status = 0;
         while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR) {
         }
-        std::string how = WIFSIGNALED(status)
-                              ? "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-                                    strsignal(WTERMSIG(status)) + ")"
-                              : "exited with status " + std::to_string(WEXITSTATUS(status));
-        std::deque<std::promise<std::string>> unanswered;
+        const std::string how = WIFSIGNALED(status)
+                                    ? "was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+                                          strsignal(WTERMSIG(status)) + ")"
+                                    : "exited with status " + std::to_string(WEXITSTATUS(status));
+        std::vector<std::promise<std::string>> unanswered;
+        std::vector<pid_t> others;
+        std::string reason;
         bool killed_on_purpose = false;
         {
             std::scoped_lock lock(mutex_);
             killed_on_purpose = killing_;
-            const bool asked_to_exit = w.tasks < 0 && stopping_;
-            if (!asked_to_exit && !killing_ && broken_.empty()) {
+            const bool on_its_own = !killing_ && (w.tasks >= 0 || !w.unfinished.empty());
+            if (on_its_own && broken_.empty()) {
                 broken_ = "A process in the process pool was terminated abruptly: worker " +
                           std::to_string(w.pid) + " " + how;
+                for (Worker& other : workers_) {
+                    for (auto& promise : other.unfinished) unanswered.push_back(std::move(promise));
+                    other.unfinished.clear();
+                    other.alive = false;
+                    if (&other != &w && other.pid > 0) {
+                        others.push_back(other.pid);
+                        close_fd(other.tasks);  // nothing more goes to a worker about to be killed
+                        other.sending.clear();
+                        other.sent = 0;
+                    }
+                }
             }
-            unanswered.swap(w.unfinished);
+            for (auto& promise : w.unfinished) unanswered.push_back(std::move(promise));
+            w.unfinished.clear();
+            reason = broken_;
             w.alive = false;
             close_fd(w.tasks);
             close_fd(w.results);
             w.pid = -1;
         }
+        // Each of them reaches end of file in its turn and is reaped like this one.
+        for (const pid_t pid : others) ::kill(pid, SIGKILL);
         if (killed_on_purpose) return;  // destroyed unfulfilled: broken_promise
-        const auto failure = std::make_exception_ptr(
-            BrokenProcessPool("A process in the process pool was terminated abruptly: worker " + how));
+        const auto failure = std::make_exception_ptr(BrokenProcessPool(reason));
         for (auto& promise : unanswered) promise.set_exception(failure);
     }
 

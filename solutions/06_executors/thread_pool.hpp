@@ -2,7 +2,6 @@
 #pragma once
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -22,8 +21,9 @@ namespace course {
 /// \brief A queued call to run once: move-only and type-erased, like
 /// `std::move_only_function<void()>` (C++23), but small enough to live inside the queue.
 ///
-/// It holds a callable of at most two pointers in place (a `std::packaged_task` is one
-/// `shared_ptr`), so queueing a task allocates nothing beyond the task's shared state.
+/// It holds a callable as large as a `std::packaged_task` in place (one `shared_ptr` in
+/// GCC's library, a few pointers more in LLVM's), so queueing a task allocates nothing
+/// beyond the task's shared state.
 /// Unlike `std::function`, it accepts move-only callables and never copies them.
 class PoolJob {
 public:
@@ -73,7 +73,8 @@ private:
         if (manage_ != nullptr) std::exchange(manage_, nullptr)(Action::destroy, storage_, nullptr);
     }
 
-    alignas(std::max_align_t) unsigned char storage_[2 * sizeof(void*)];
+    alignas(std::max_align_t) unsigned char storage_[std::max(2 * sizeof(void*),
+                                                              sizeof(std::packaged_task<void()>))];
     void (*manage_)(Action, unsigned char*, unsigned char*) = nullptr;
 };
 
@@ -85,12 +86,15 @@ private:
 /// through the `std::future` that `submit()` returned, as `Future.result()` returns or
 /// re-raises.
 ///
-/// Speed: a free worker takes its fair share of the queue under one lock (the number of
-/// queued calls divided by the number of workers, rounded up) and runs it outside the
-/// lock, and `submit()` wakes a worker only when one is asleep. With no more calls
-/// queued than workers, each call gets a worker of its own; beyond that, a call may wait
-/// behind another one of the same share, so a task must not block on a task submitted
-/// after it (in Python's pool that deadlocks too, once every worker is busy).
+/// A free worker always takes the next queued call, one call per trip to the queue: a call
+/// never waits while a worker is idle. So a task may wait for the future of a task
+/// submitted after it, as long as a worker is free to run that one (as in Python; when
+/// every worker is busy waiting like this, nothing is left to run the awaited tasks, and
+/// the pool deadlocks, in Python too).
+///
+/// Speed: `submit()` wakes a worker only when one is asleep (a busy worker finds the next
+/// call by itself), queueing allocates nothing beyond the call's shared state, and a
+/// worker moves its call out under the lock and runs and destroys it outside.
 ///
 /// Thread-safety: `submit()` may be called from any number of threads at once, including
 /// from inside a running task. `shutdown()` may be called more than once and from several
@@ -171,10 +175,7 @@ public:
         {
             std::scoped_lock lock(mutex_);
             stopping_ = true;
-            if (!wait) {
-                dropped.swap(queue_);
-                cancelling_.store(true, std::memory_order_release);
-            }
+            if (!wait) dropped.swap(queue_);
         }
         wake_.notify_all();
         dropped.clear();  // each packaged_task destroyed unrun breaks its promise
@@ -189,7 +190,6 @@ public:
 
 private:
     void work() {
-        std::vector<PoolJob> batch;
         std::unique_lock lock(mutex_);
         for (;;) {
             while (queue_.empty() && !stopping_) {
@@ -198,22 +198,14 @@ private:
                 --sleeping_;
             }
             if (queue_.empty()) return;  // stopping, and nothing left to run
-            // One lock for several tasks: this worker's fair share of the queue, so that
-            // the submitter and the workers meet at the mutex far less often. With no
-            // more tasks queued than workers, the share is one task each.
-            const std::size_t share = (queue_.size() + workers_.size() - 1) / workers_.size();
-            for (std::size_t i = 0; i < share; ++i) {
-                batch.push_back(std::move(queue_.front()));
+            {
+                // One task per trip to the queue: the next one stays there for whichever
+                // worker is free first, never behind this one.
+                PoolJob job = std::move(queue_.front());
                 queue_.pop_front();
-            }
-            lock.unlock();
-            // Outside the lock, so the other workers keep taking tasks. After
-            // shutdown(false), the tasks of the batch not started yet are dropped.
-            for (PoolJob& job : batch) {
-                if (cancelling_.load(std::memory_order_acquire)) break;
+                lock.unlock();
                 job();
-            }
-            batch.clear();  // destroyed outside the lock too; an unrun task breaks its promise
+            }  // destroyed outside the lock too
             lock.lock();
         }
     }
@@ -223,7 +215,6 @@ private:
     std::deque<PoolJob> queue_;   // guarded by mutex_
     std::size_t sleeping_ = 0;    // workers waiting on wake_; guarded by mutex_
     bool stopping_ = false;       // guarded by mutex_
-    std::atomic<bool> cancelling_{false};  // shutdown(false): drop what has not started
     std::mutex join_mutex_;       // one shutdown() joins at a time
     std::vector<std::thread> workers_;  // last: started once the rest exists
 };

@@ -40,7 +40,10 @@ struct Download {
 ///
 /// HTTP/1.0 without keep-alive: connect, send `GET PATH HTTP/1.0` and a `Host` header,
 /// then read until the server closes the connection (end of file). One read returns
-/// whatever has arrived so far, which may be any part of the reply.
+/// whatever has arrived so far, which may be any part of the reply. A call that a signal
+/// interrupts (`EINTR`) is simply made again: it is no failure. The socket is
+/// close-on-exec (a program that another thread starts meanwhile does not inherit the
+/// connection), and it is closed before fetch returns, whatever happened.
 ///
 /// Thread-safety: any number of threads may call fetch at the same time.
 ///

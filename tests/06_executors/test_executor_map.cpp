@@ -15,7 +15,9 @@
 
 #include "executor_checks.hpp"
 #include "executor_map.hpp"
+#include "thread_states.hpp"
 
+using course_test::Gate;
 using course_test::pool_patience;
 using course_test::Rendezvous;
 
@@ -113,6 +115,92 @@ struct RefusingExecutor {
     }
 };
 
+// Starts each task on a thread of its own the moment it is submitted, with futures that,
+// unlike std::async's, do not wait in their destructor: so a map that leaves early is seen
+// leaving while its tasks still run. After the first `accept` tasks it refuses, as an
+// executor that has been shut down. Joins every task's thread in its destructor.
+class ThreadEachExecutor {
+public:
+    explicit ThreadEachExecutor(std::size_t accept = static_cast<std::size_t>(-1)) : accept_(accept) {}
+    ThreadEachExecutor(const ThreadEachExecutor&) = delete;
+    ThreadEachExecutor& operator=(const ThreadEachExecutor&) = delete;
+
+    template <class F>
+    auto submit(F&& fn) -> std::future<std::invoke_result_t<std::decay_t<F>>> {
+        std::packaged_task<std::invoke_result_t<std::decay_t<F>>()> task(std::forward<F>(fn));
+        auto future = task.get_future();
+        std::scoped_lock lock(mutex_);
+        if (threads_.size() == accept_) {
+            refused_.open();
+            throw std::runtime_error("cannot schedule new futures after shutdown");
+        }
+        const std::size_t index = threads_.size();
+        threads_.emplace_back([this, index, task = std::move(task)]() mutable {
+            task();
+            if (index == 0) first_stored_.open();  // the first task's result, or exception, is in its future
+        });
+        return future;
+    }
+
+    Gate& first_stored() { return first_stored_; }
+    Gate& refused() { return refused_; }
+
+private:
+    const std::size_t accept_;
+    Gate first_stored_;
+    Gate refused_;
+    std::mutex mutex_;
+    std::vector<std::jthread> threads_;  // last: joined before the gates go
+};
+
+// Waits until one of two gates is open, or `limit` has passed; true when `wanted` opened.
+bool opens_first(Gate& wanted, Gate& other, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (wanted.wait_for(std::chrono::milliseconds(1))) return true;
+        if (other.wait_for(std::chrono::milliseconds(0))) return wanted.wait_for(std::chrono::milliseconds(0));
+    }
+    return false;
+}
+
+// Calls map() on a thread of its own, so that the test can watch it: whether it has left
+// (returned or thrown) and, at that moment, whether the held task had finished.
+struct MapOnAThread {
+    std::atomic<pid_t> tid{0};
+    Gate left;
+    bool held_task_finished_when_map_left = false;
+    std::exception_ptr error;
+    std::jthread thread;
+
+    template <class Call>
+    MapOnAThread(Call call, const std::atomic<bool>& held_task_finished)
+        : thread([this, call, &held_task_finished] {
+              tid = course_test::current_thread_id();
+              try {
+                  call();
+              } catch (...) {
+                  error = std::current_exception();
+              }
+              held_task_finished_when_map_left = held_task_finished.load();
+              left.open();
+          }) {}
+
+    // True once map() is asleep (waiting for a future, as it must while a task runs), or
+    // has left, whichever comes first; false if neither happened within the patience.
+    bool asleep_or_gone() {
+        while (tid.load() == 0) std::this_thread::yield();
+        const auto deadline = std::chrono::steady_clock::now() + pool_patience;
+        int asleep_in_a_row = 0;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (left.wait_for(std::chrono::milliseconds(0))) return true;
+            asleep_in_a_row = course_test::thread_state(tid.load()) == 'S' ? asleep_in_a_row + 1 : 0;
+            if (asleep_in_a_row >= 2) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return false;
+    }
+};
+
 }  // namespace
 
 TEST_CASE("results come in input order, although the last input finishes first") {
@@ -156,6 +244,75 @@ TEST_CASE("the first failing input's exception is rethrown, after every task has
         CHECK_THROWS_WITH_AS(course::map(executor, check, inputs), "bad input 2", std::invalid_argument);
         CHECK(calls == 6);
     }
+}
+
+TEST_CASE("the first failing input's exception wins whatever its type, and a later one's type changes nothing") {
+    const std::vector<int> inputs = {0, 1, 2, 3};
+    auto check = [](int x) {
+        if (x == 1) throw std::invalid_argument("bad input 1");
+        if (x == 3) throw 3;  // not a std::exception, and the first to fail in time
+        return x;
+    };
+    {
+        ReverseExecutor executor(inputs.size());
+        CHECK_THROWS_WITH_AS(course::map(executor, check, inputs), "bad input 1", std::invalid_argument);
+    }
+    auto odd_first = [](int x) {
+        if (x == 1) throw 1;
+        if (x == 3) throw std::invalid_argument("bad input 3");
+        return x;
+    };
+    ReverseExecutor executor(inputs.size());
+    CHECK_THROWS_AS(course::map(executor, odd_first, inputs), int);
+}
+
+TEST_CASE("map leaves only once every task has finished, also when a task failed" * course_test::linux_only()) {
+    // Input 0 fails at once; input 1 is held until map is seen waiting for it. A map that
+    // rethrew at the first failure would leave while input 1 still runs on its inputs.
+    const std::vector<int> inputs = {0, 1, 2};
+    Gate release;
+    std::atomic<bool> held_finished{false};
+    ThreadEachExecutor executor;
+    auto fn = [&](int x) {
+        if (x == 0) throw std::runtime_error("input 0 failed");
+        if (x == 1) {
+            release.wait_for(pool_patience);
+            held_finished = true;
+        }
+        return x;
+    };
+    MapOnAThread mapper([&] { course::map(executor, fn, inputs); }, held_finished);
+    if (opens_first(executor.first_stored(), mapper.left, pool_patience)) CHECK(mapper.asleep_or_gone());
+    release.open();
+    REQUIRE(mapper.left.wait_for(pool_patience));
+    CHECK_MESSAGE(mapper.held_task_finished_when_map_left,
+                  "map left at the first failure while another task was still running on the caller's inputs");
+    REQUIRE(mapper.error != nullptr);
+    CHECK_THROWS_WITH_AS(std::rethrow_exception(mapper.error), "input 0 failed", std::runtime_error);
+}
+
+TEST_CASE("map leaves only once every task has finished, also when submit() throws" * course_test::linux_only()) {
+    // The executor accepts two tasks and refuses the third. Input 0 is held until map is
+    // seen waiting for it: a map that rethrew at once would leave it running on the inputs.
+    const std::vector<int> inputs = {0, 1, 2, 3};
+    Gate release;
+    std::atomic<bool> held_finished{false};
+    ThreadEachExecutor executor(2);
+    auto fn = [&](int x) {
+        if (x == 0) {
+            release.wait_for(pool_patience);
+            held_finished = true;
+        }
+        return x;
+    };
+    MapOnAThread mapper([&] { course::map(executor, fn, inputs); }, held_finished);
+    if (opens_first(executor.refused(), mapper.left, pool_patience)) CHECK(mapper.asleep_or_gone());
+    release.open();
+    REQUIRE(mapper.left.wait_for(pool_patience));
+    CHECK_MESSAGE(mapper.held_task_finished_when_map_left,
+                  "map left when submit() threw, while an accepted task was still running on the caller's inputs");
+    REQUIRE(mapper.error != nullptr);
+    CHECK_THROWS_AS(std::rethrow_exception(mapper.error), std::runtime_error);
 }
 
 TEST_CASE("chunksize groups the inputs: one task per chunk, the results still in order") {

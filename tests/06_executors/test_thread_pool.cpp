@@ -13,6 +13,7 @@
 
 #include "executor_checks.hpp"
 #include "thread_pool.hpp"
+#include "thread_states.hpp"
 
 using course::ThreadPool;
 using course_test::Gate;
@@ -76,6 +77,17 @@ TEST_CASE("an exception thrown by a task reaches its future") {
     pool.shutdown();
 }
 
+TEST_CASE("an exception that is not a std::exception reaches its future too") {
+    ThreadPool pool(1);
+    std::shared_future<int> failed = pool.submit([]() -> int { throw 42; }).share();
+    REQUIRE(ready_in_time(failed));
+    CHECK_THROWS_AS(failed.get(), int);
+    std::future<int> after = pool.submit([] { return 7; });
+    REQUIRE_MESSAGE(ready_in_time(after), "the worker stopped after a task threw an int");
+    CHECK(after.get() == 7);
+    pool.shutdown();
+}
+
 TEST_CASE("a task that throws does not stop its worker") {
     ThreadPool pool(1);
     std::vector<std::shared_future<void>> failures;
@@ -87,6 +99,57 @@ TEST_CASE("a task that throws does not stop its worker") {
     CHECK(after.get() == 42);
     for (auto& failure : failures) CHECK_THROWS_AS(failure.get(), std::runtime_error);
     pool.shutdown();
+}
+
+TEST_CASE("a call is invoked once, as an rvalue, with its arguments as rvalues") {
+    // Callable only as an rvalue, like a task that hands over what it owns.
+    struct GiveAway {
+        std::unique_ptr<int> owned;
+        int operator()(std::unique_ptr<int> extra) && { return *owned + *extra; }
+    };
+    ThreadPool pool(1);
+    std::future<int> sum = pool.submit(GiveAway{std::make_unique<int>(40)}, std::make_unique<int>(2));
+    REQUIRE(ready_in_time(sum));
+    CHECK(sum.get() == 42);
+}
+
+TEST_CASE("queued calls start in the order they were submitted") {
+    std::vector<int> order;  // only the pool's one worker touches it until shutdown()
+    Gate gate;
+    ThreadPool pool(1);
+    pool.submit([&gate] { gate.wait_for(pool_patience); });
+    for (int i = 0; i < 10; ++i) pool.submit([&order, i] { order.push_back(i); });
+    gate.open();
+    pool.shutdown();
+    CHECK(order == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+}
+
+TEST_CASE("a free worker takes the next queued task, even while a task waits for one submitted after it") {
+    // Python's ThreadPoolExecutor with two workers: task A waits for the future of task B,
+    // submitted after A; the second worker runs B, and A finishes. A pool whose worker
+    // took several queued tasks at once would keep B behind A, while the other worker
+    // runs out of work and sits idle: A would wait for B in vain.
+    Gate release;
+    Rendezvous both_busy(2);
+    std::shared_future<int> awaited;  // B's future, set before the workers are let go
+    ThreadPool pool(2);
+    std::vector<std::future<void>> busy;
+    for (int i = 0; i < 2; ++i) {
+        busy.push_back(pool.submit([&] {
+            both_busy.count_down();
+            release.wait_for(pool_patience);
+        }));
+    }
+    REQUIRE_MESSAGE(both_busy.wait_for(pool_patience), "the two workers never ran two tasks at once");
+    std::future<bool> a = pool.submit([&awaited] { return awaited.wait_for(pool_patience) == std::future_status::ready; });
+    awaited = pool.submit([] { return 42; }).share();
+    std::vector<std::future<int>> more;
+    for (int i = 0; i < 3; ++i) more.push_back(pool.submit([i] { return i; }));
+    release.open();
+    REQUIRE(ready_in_time(a));
+    CHECK_MESSAGE(a.get(), "task A waited for task B in vain: B sat behind A while a worker was free");
+    CHECK(awaited.get() == 42);
+    for (auto& f : more) REQUIRE(ready_in_time(f));
 }
 
 TEST_CASE("n workers run n tasks at the same time") {
@@ -184,6 +247,41 @@ TEST_CASE("submit after shutdown throws std::runtime_error") {
     CHECK_THROWS_AS(pool.submit([] { return 2; }), std::runtime_error);
     pool.shutdown();  // a second shutdown is harmless
     CHECK_THROWS_AS(pool.submit([] { return 3; }), std::runtime_error);
+}
+
+TEST_CASE("shutdown() called from two threads at once returns in each only when every worker is joined" * course_test::linux_only()) {
+    Gate gate;
+    ThreadPool pool(2);
+    std::shared_future<bool> held = pool.submit([&gate] { return gate.wait_for(pool_patience); }).share();
+    std::atomic<pid_t> callers[2] = {0, 0};
+    bool joined_when_returned[2] = {false, false};
+    std::exception_ptr errors[2];
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < 2; ++t) {
+            threads.emplace_back([&, t, mine = held] {
+                callers[t] = course_test::current_thread_id();
+                try {
+                    pool.shutdown();
+                    joined_when_returned[t] = mine.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+                } catch (...) {
+                    errors[t] = std::current_exception();
+                }
+            });
+        }
+        // Both calls are under way, waiting for the held task, before it may end.
+        for (auto& caller : callers) {
+            while (caller.load() == 0) std::this_thread::yield();
+            course_test::thread_falls_asleep(caller.load(), course_test::patience);
+        }
+        gate.open();
+    }
+    for (int t = 0; t < 2; ++t) {
+        INFO("caller " << t);
+        CHECK_MESSAGE(errors[t] == nullptr, "shutdown() threw when called from two threads at once");
+        CHECK_MESSAGE(joined_when_returned[t], "shutdown() returned while a task was still running");
+    }
+    CHECK(held.get());
 }
 
 TEST_CASE("the destructor waits for every submitted task, like leaving a with block") {

@@ -1,6 +1,7 @@
 // test_cancellable_task.cpp: tests for CancellableTask, background work that a UI thread watches and cancels.
 #include <doctest/doctest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -12,7 +13,9 @@
 #include <string>
 #include <thread>
 
+#include "bounded_waits.hpp"
 #include "cancellable_task.hpp"
+#include "thread_states.hpp"
 
 using course::CancellableTask;
 using course::TaskCancelled;
@@ -185,4 +188,65 @@ TEST_CASE("destroying a task whose work still runs cancels the work and waits fo
 
 TEST_CASE("a task without work is refused") {
     CHECK_THROWS_AS(CancellableTask<int>(CancellableTask<int>::Work{}), std::invalid_argument);
+}
+
+TEST_CASE("a task cancelled while it runs is cancelled, even when its work then throws") {
+    // The work gives up on the request by throwing an error of its own: what result()
+    // reports is the cancellation, not the error it caused.
+    auto started = std::make_shared<std::binary_semaphore>(0);
+    CancellableTask<int> task([started](std::stop_token stop, const Report&) -> int {
+        started->release();
+        if (wait_for_stop(stop)) throw std::runtime_error("interrupted half-way");
+        return 1;
+    });
+    REQUIRE(started->try_acquire_for(10s));
+    task.cancel();
+    CHECK_THROWS_AS(task.result(), TaskCancelled);
+}
+
+TEST_CASE("an exception that is not a std::exception comes out of result() too") {
+    CancellableTask<int> task([](std::stop_token, const Report&) -> int { throw 42; });
+    CHECK_THROWS_AS(task.result(), int);
+    CHECK_THROWS_AS(task.result(), int);  // as often as asked
+}
+
+TEST_CASE("every thread waiting for the task wakes when the work ends" * course_test::linux_only()) {
+    // Two threads besides this one wait in wait(); the work ends only once both are
+    // asleep there. A notification for one waiter only would leave the other asleep
+    // (it is then left behind, and so owns a share of the task and of what it counts).
+    auto go = std::make_shared<std::binary_semaphore>(0);
+    auto task = std::make_shared<CancellableTask<int>>(
+        [go](std::stop_token, const Report&) { return go->try_acquire_for(10s) ? 3 : -1; });
+    auto waiters = std::make_shared<std::array<std::atomic<pid_t>, 2>>();
+    auto woken = std::make_shared<std::atomic<int>>(0);
+    course_test::Crew crew;
+    for (std::size_t i = 0; i < 2; ++i) {
+        crew.start([task, waiters, woken, i] {
+            (*waiters)[i] = course_test::current_thread_id();
+            task->wait();
+            ++*woken;
+        });
+    }
+    for (auto& waiter : *waiters) {
+        while (waiter.load() == 0) std::this_thread::yield();
+        CHECK(course_test::thread_falls_asleep(waiter.load(), course_test::patience));
+    }
+    go->release();
+    CHECK_MESSAGE(crew.finish_within(course_test::patience),
+                  "a thread waiting in wait() was never woken: " << woken->load() << " of 2 woke");
+    CHECK(task->result() == 3);
+}
+
+TEST_CASE("done() can be asked while the work ends") {
+    // The UI thread polls done() at every frame while the work finishes: the two must
+    // not race (checked by the ThreadSanitizer run).
+    CancellableTask<int> task([](std::stop_token, const Report& report) {
+        for (int percent = 0; percent <= 100; ++percent) report(percent);
+        return 9;
+    });
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (!task.done() && std::chrono::steady_clock::now() < give_up) {
+    }
+    CHECK(task.done());
+    CHECK(task.result() == 9);
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -12,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "bounded_sync.hpp"
 #include "chunked_reduce.hpp"
+#include "thread_states.hpp"
 
 using course::chunked_reduce;
 using namespace std::chrono_literals;
@@ -167,4 +170,85 @@ TEST_CASE("zero threads or a chunk size of zero is refused") {
     const auto one = [](std::size_t) { return 1L; };
     CHECK_THROWS_AS(chunked_reduce(10, one, 0L, std::plus<long>{}, 0, 1), std::invalid_argument);
     CHECK_THROWS_AS(chunked_reduce(10, one, 0L, std::plus<long>{}, 2, 0), std::invalid_argument);
+}
+
+TEST_CASE("a thread that is done with its chunk takes the next one while a slow chunk still runs") {
+    // Element 0 (chunk 0) waits until element 7 (the last chunk) has been computed: the
+    // other thread must take chunks 1 to 7 one after another meanwhile. Threads started in
+    // waves, one chunk each, would wait for chunk 0 before taking chunk 2.
+    std::mutex mutex;
+    std::condition_variable last_done;
+    bool last_computed = false;
+    bool waited_in_vain = false;
+    const auto element = [&](std::size_t i) {
+        std::unique_lock lock(mutex);
+        if (i == 0) waited_in_vain = !last_done.wait_for(lock, 5s, [&] { return last_computed; });
+        if (i == 7) {
+            last_computed = true;
+            last_done.notify_all();
+        }
+        return static_cast<long>(i);
+    };
+    CHECK(chunked_reduce(8, element, 0L, std::plus<long>{}, 2, 1) == 28L);
+    CHECK_MESSAGE(!waited_in_vain, "the last chunk was not computed while the first one was still running");
+}
+
+TEST_CASE("after a failure, no thread takes a new chunk") {
+    std::atomic<int> calls{0};
+    const auto element = [&calls](std::size_t i) -> long {
+        ++calls;
+        if (i == 5) throw std::runtime_error("element 5 failed");
+        return 1;
+    };
+    // One thread: chunk 0 stops at element 5, and no other chunk is taken.
+    CHECK_THROWS_WITH_AS(chunked_reduce(1000, element, 0L, std::plus<long>{}, 1, 10), "element 5 failed",
+                         std::runtime_error);
+    CHECK(calls == 6);
+}
+
+TEST_CASE("when two chunks fail, the exception thrown first reaches the caller" * course_test::linux_only()) {
+    // Chunks 0 and 1 run at once on the two threads. Element 0 fails at once; element 1
+    // fails only after the thread of element 0 has ended, so its exception is the later one.
+    course_test::Rendezvous both_running(2);
+    std::atomic<pid_t> first_thread{0};
+    const auto element = [&](std::size_t i) -> long {
+        both_running.arrive_and_wait_for(course_test::patience);
+        if (i == 0) {
+            first_thread = course_test::current_thread_id();
+            throw std::runtime_error("first failure");
+        }
+        while (first_thread.load() == 0) std::this_thread::yield();
+        course_test::thread_is_gone(first_thread.load(), course_test::patience);
+        throw std::logic_error("second failure");
+    };
+    CHECK_THROWS_WITH_AS(chunked_reduce(2, element, 0L, std::plus<long>{}, 2, 1), "first failure", std::runtime_error);
+}
+
+TEST_CASE("an exception that is not a std::exception comes out of chunked_reduce too") {
+    const auto element = [](std::size_t i) -> long {
+        if (i == 42) throw 42;
+        return 1;
+    };
+    CHECK_THROWS_AS(chunked_reduce(100, element, 0L, std::plus<long>{}, 3, 5), int);
+}
+
+TEST_CASE("an exception thrown by combine comes out of chunked_reduce") {
+    const auto element = [](std::size_t i) { return static_cast<long>(i); };
+    const auto combine = [](long a, long b) -> long {
+        if (b == 7) throw std::domain_error("cannot combine 7");
+        return a + b;
+    };
+    CHECK_THROWS_AS(chunked_reduce(20, element, 0L, combine, 2, 4), std::domain_error);
+}
+
+TEST_CASE("one element, and one chunk as large as a size_t can count") {
+    const auto value = [](std::size_t i) { return static_cast<long>(i + 5); };
+    CHECK(chunked_reduce(1, value, 0L, std::plus<long>{}, 4, 1) == 5L);
+    // A chunk size of "everything": the number of chunks must not overflow to 0.
+    CHECK(chunked_reduce(10, value, 0L, std::plus<long>{}, 2, std::numeric_limits<std::size_t>::max()) == 95L);
+}
+
+TEST_CASE("a total that outgrows int comes back whole") {
+    const auto element = [](std::size_t i) { return static_cast<long long>(i); };
+    CHECK(chunked_reduce(100'000, element, 0LL, std::plus<long long>{}, 3, 1000) == 4'999'950'000LL);
 }

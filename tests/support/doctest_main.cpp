@@ -1,34 +1,32 @@
-// doctest_main.cpp: the one doctest main every test links, plus the course's result stream.
+// doctest_main.cpp: the one doctest main every test links, plus the course's report stream.
 //
-// The course tool never trusts a test binary's exit code or scrapes its output: a test
-// that calls exit(0) early would look like a pass. Instead, when the environment variable
-// COURSE_REPORT_FD names an open file descriptor, the listener below writes one JSON
-// object per line to it:
-//
-//   {"event":"schedule","seed":1234}                          (first; see schedule_chaos.cpp)
-//   {"event":"case","name":"...","file":"...","line":12}      (with --list-test-cases)
-//   {"event":"start","name":"..."}
-//   {"event":"failure","file":"...","line":30,"message":"..."}
-//   {"event":"end","name":"...","passed":false,"seconds":0.01}
-//   {"event":"done","cases":5,"failed":1}
-//
-// A case that started but has no "end", or a run without "done", tells the tool the
-// binary died or left early.
+// The events and their fields are defined in report_stream.hpp, which the course tool
+// reads too. doctest's own handling of fatal signals is off: its handler runs code that is
+// not async-signal-safe (it can deadlock in a crash inside malloc, and ThreadSanitizer
+// reports it as a "signal-unsafe call"); crash_handler.cpp reports crashes instead.
+#define DOCTEST_CONFIG_NO_POSIX_SIGNALS
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
-#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
 
+#include "crash_handler.hpp"
+#include "platform.hpp"
+#include "report_stream.hpp"
 #include "schedule_chaos.hpp"
 
 namespace {
@@ -38,10 +36,14 @@ namespace {
 pid_t g_owner = 0;
 int g_fd = -1;
 std::mutex g_write_mutex;
+// How many test cases have started: ThreadSanitizer's report hook below says which case
+// each report belongs to. Written by the main thread only, read by the hook without
+// instrumentation (it runs inside ThreadSanitizer's own report code).
+int g_cases_started = 0;
 
 void open_stream() {
     g_owner = getpid();
-    const char* text = std::getenv("COURSE_REPORT_FD");
+    const char* text = std::getenv(course::report::descriptor_variable);
     if (text == nullptr) return;
     char* end = nullptr;
     const long fd = std::strtol(text, &end, 10);
@@ -52,27 +54,7 @@ void open_stream() {
     fcntl(g_fd, F_SETFD, FD_CLOEXEC);
 }
 
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                    out += escaped;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    return out + "\"";
-}
+using course::report::json_string;
 
 // A child process forked by the code under test that comes back into the test program
 // (it returned instead of calling _exit) would go on to run the rest of the tests, fork
@@ -94,7 +76,9 @@ void emit(const std::string& json) {
     const std::lock_guard lock(g_write_mutex);
     std::size_t done = 0;
     while (done < line.size()) {
-        const ssize_t n = write(g_fd, line.data() + done, line.size() - done);
+        // The system call itself, not write(): a test may arm write() to fail (see
+        // injected_failures.cpp), and the stream must not lose an event to that.
+        const auto n = static_cast<ssize_t>(syscall(SYS_write, g_fd, line.data() + done, line.size() - done));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return;
         done += static_cast<std::size_t>(n);
@@ -163,6 +147,7 @@ public:
     }
     void test_case_start(const doctest::TestCaseData& tc) override {
         name_ = tc.m_name;
+        ++g_cases_started;
         emit("{\"event\":\"start\",\"name\":" + json_string(name_) + "}");
     }
     void test_case_reenter(const doctest::TestCaseData& /*tc*/) override {}
@@ -172,8 +157,7 @@ public:
              ",\"seconds\":" + std::to_string(stats.seconds) + "}");
     }
     void test_case_exception(const doctest::TestCaseException& e) override {
-        emit(std::string("{\"event\":\"exception\",\"crash\":") + (e.is_crash ? "true" : "false") +
-             ",\"message\":" + json_string(e.error_string.c_str()) + "}");
+        emit("{\"event\":\"exception\",\"message\":" + json_string(e.error_string.c_str()) + "}");
     }
     void subcase_start(const doctest::SubcaseSignature& /*signature*/) override {}
     void subcase_end() override {}
@@ -213,18 +197,75 @@ public:
 }  // namespace
 
 REGISTER_LISTENER("course", 1, ResultStream);
+
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer calls this after printing each report (to its log file). The event says
+// which case was running, so that one process can run every case and each report still
+// lands on its own case. It runs inside the sanitizer's report code: no locks, no
+// allocation, no instrumented access, a raw write.
+extern "C" __attribute__((no_sanitize("thread"))) void __tsan_on_report(const void* /*report*/) {
+    if (g_fd < 0 || getpid() != g_owner) return;
+    // Formatted by hand: the C library's printf family may be intercepted by the sanitizer.
+    static constexpr char head[] = "{\"event\":\"sanitizer_report\",\"case\":";
+    char line[96];
+    std::size_t used = sizeof head - 1;
+    for (std::size_t i = 0; i < used; ++i) line[i] = head[i];
+    char digits[16];
+    int count = 0;
+    for (int value = g_cases_started; count == 0 || value > 0; value /= 10) digits[count++] = static_cast<char>('0' + value % 10);
+    while (count > 0) line[used++] = digits[--count];
+    line[used++] = '}';
+    line[used++] = '\n';
+#if defined(__linux__)
+    syscall(SYS_write, g_fd, line, used);
+#else
+    [[maybe_unused]] const ssize_t n = write(g_fd, line, used);
+#endif
+}
+#endif
 REGISTER_REPORTER("quiet", 1, Quiet);
+
+namespace {
+
+// Where a case needs Linux and this is not Linux, says once why such cases are skipped
+// (doctest itself only counts them).
+void explain_linux_only_cases() {
+    if (course_test::has_proc) return;
+    int count = 0;
+    for (const doctest::detail::TestCase& tc : doctest::detail::getRegisteredTests()) {
+        if (tc.m_skip && tc.m_description != nullptr &&
+            std::strcmp(tc.m_description, course_test::linux_only_reason) == 0) {
+            ++count;
+        }
+    }
+    if (count == 0) return;
+    std::fprintf(stderr,
+                 "note: %d test case(s) of this program are skipped on this system: they watch "
+                 "threads or processes through /proc, which only Linux has. Run them on Linux or "
+                 "in the course's dev container.\n",
+                 count);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     open_stream();
+    if (g_fd >= 0) {
+        emit("{\"event\":\"stream\",\"version\":" + std::to_string(course::report::version) +
+             ",\"pid\":" + std::to_string(getpid()) + "}");
+        course_test::install_crash_handler(g_fd);
+    }
     emit(course_chaos::schedule_event());
     if (g_fd < 0) std::fprintf(stderr, "%s\n", course_chaos::replay_hint().c_str());
     // Under the course tool, output goes to a file: line buffering keeps what a test
     // printed before it crashed or hung.
     if (g_fd >= 0) std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+#if defined(__linux__)
     // On a timeout the course tool attaches gdb to show where each thread is blocked.
-    // Yama's ptrace_scope=1 allows that only if we say so.
+    // Yama's ptrace_scope=1 (a Linux security module) allows that only if we say so.
     prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+#endif
+    explain_linux_only_cases();
     doctest::Context context(argc, argv);
     return context.run();
 }

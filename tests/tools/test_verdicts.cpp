@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "report_stream.hpp"
 #include "test_run.hpp"
 
 namespace fs = std::filesystem;
@@ -25,6 +26,7 @@ fs::path fake_binary(const std::string& body) {
     const fs::path path = dir / ("fake" + std::to_string(++count));
     std::ofstream script(path);
     script << "#!/bin/sh\n"
+              "echo '{\"event\":\"stream\",\"version\":2,\"pid\":1}' >&3\n"
               "case \"$*\" in *--list-test-cases*) echo '{\"event\":\"case\",\"name\":\"only\"}' >&3; exit 0;; esac\n"
               "start() { echo '{\"event\":\"start\",\"name\":\"only\"}' >&3; }\n"
               "end() { echo \"{\\\"event\\\":\\\"end\\\",\\\"name\\\":\\\"only\\\",\\\"passed\\\":$1,\\\"seconds\\\":0}\" >&3; }\n"
@@ -96,8 +98,39 @@ TEST_CASE("a pass that never lets the program exit is a timeout") {
     CHECK(run("start; end true; exec sleep 100").status == Status::timeout);
 }
 
-TEST_CASE("lines on the stream that are not the course's are ignored") {
-    CHECK(run("echo 'garbage' >&3; start; echo '{oops' >&3; end true; done_").status == Status::passed);
+TEST_CASE("a line on the stream that is not an event is never dropped: the pass cannot be trusted") {
+    const auto result = run("echo 'garbage' >&3; start; echo '{oops' >&3; end true; done_");
+    CHECK(result.status == Status::no_result);
+    CHECK(result.details.find("| garbage") != std::string::npos);
+    CHECK(result.details.find("| {oops") != std::string::npos);
+}
+
+TEST_CASE("an unreadable line beside a failure keeps the failure and shows the line") {
+    const auto result = run("start; echo '{\"event\":\"failure\",\"line\":\"x\"}' >&3; end false; done_");
+    CHECK(result.status == Status::failed);
+    CHECK(result.details.find("\"line\":\"x\"") != std::string::npos);
+}
+
+TEST_CASE("a failed case with no failed check says so, never '0 checks failed'") {
+    const auto result = run("start; end false; done_");
+    CHECK(result.status == Status::failed);
+    CHECK(result.explanation.find("names no failed check") != std::string::npos);
+}
+
+TEST_CASE("a stream of another version, or none, is no result") {
+    const auto other = course::run_case(
+        fake_binary("echo '{\"event\":\"stream\",\"version\":1}' >&3; start; end true; done_"), "only", quick());
+    // The script announces version 2 first, then 1: the last word counts.
+    CHECK(other.status == Status::no_result);
+    CHECK(other.explanation.find("version 1") != std::string::npos);
+}
+
+TEST_CASE("a failure message with bytes that are not UTF-8 arrives whole") {
+    // What the test main writes for a value ending in the byte 0xFF (see report_stream.hpp).
+    const auto result = run(R"(start; printf '%s\n' '{"event":"failure","file":"t.cpp","line":9,"message":"values: hi\\xFF == hi"}' >&3; end false; done_)");
+    CHECK(result.status == Status::failed);
+    REQUIRE(result.failures.size() == 1);
+    CHECK(result.failures[0].message == R"(values: hi\xFF == hi)");
 }
 
 TEST_CASE("ThreadSanitizer's report turns a pass into a race") {
@@ -127,4 +160,15 @@ TEST_CASE("repeated runs that sometimes pass are flaky") {
 TEST_CASE("a filter selects exactly one case even with commas in its name") {
     CHECK(course::exact_case_filter("call(\"exit 1\", shell=True)") == "call(\"exit 1\"\\, shell=True)");
     CHECK(course::exact_case_filter("a\\b") == "a\\\\b");
+}
+
+TEST_CASE("the test main writes any bytes as valid JSON, and bad bytes stay visible") {
+    using course::report::json_string;
+    CHECK(json_string("plain") == "\"plain\"");
+    CHECK(json_string("a\"b\\c\n") == "\"a\\\"b\\\\c\\n\"");
+    CHECK(json_string(std::string("x\xFF")) == "\"x\\\\xFF\"");
+    CHECK(json_string("caf\xC3\xA9") == "\"caf\xC3\xA9\"");        // valid UTF-8 passes through
+    CHECK(json_string("\xC3") == "\"\\\\xC3\"");                   // a truncated sequence
+    CHECK(json_string("\xED\xA0\x80") == "\"\\\\xED\\\\xA0\\\\x80\"");  // a surrogate
+    CHECK(json_string(std::string("\x01", 1)) == "\"\\u0001\"");
 }

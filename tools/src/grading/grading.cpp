@@ -1,0 +1,533 @@
+// grading.cpp: stage a submission, build each exercise on its own, run each case in isolation, score.
+#include "grading.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "build.hpp"
+#include "compiler_errors.hpp"
+#include "parallel.hpp"
+
+namespace course {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uintmax_t max_submitted_file = 1 << 20;
+/// Unprivileged users for graded code when we are root, one per parallel worker: far above
+/// any real account (and free of /etc/passwd entries, which nothing here needs).
+constexpr unsigned grading_uid_base = 2'000'000'000;
+
+using Clock = std::chrono::steady_clock;
+
+/// One test binary of an exercise, as the build's manifest names it.
+struct Target {
+    TestBuild build;
+    bool hidden = false;  // a teacher's hidden tests
+    TestBuild tsan;       // its ThreadSanitizer build, when there is one
+};
+
+/// Everything grade() needs to know about one exercise while it works.
+struct Work {
+    GradedExercise graded;
+    std::vector<Target> targets;  // the public tests, then the hidden ones
+};
+
+/// One run of one test case.
+struct Job {
+    std::size_t work;
+    std::size_t target;
+    std::string name;
+    bool tsan;
+};
+
+/// A grading run's state, from staging to score: what each stage below reads and adds to.
+struct Grading {
+    const Context& context;
+    const GradeOptions& options;
+    GradeReport report;
+    fs::path submission;
+    fs::path work;      // the grading build tree's folder (options.work_dir)
+    fs::path staged;    // the submission's exercise files, as the build reads them
+    fs::path build;     // the build tree
+    fs::path scratch;   // binaries and run folders that graded code may reach
+    std::vector<Work> works;
+    std::string build_log;
+    RunOptions run;
+    int jobs = 1;
+
+    void say(const std::string& message) const {
+        if (!options.quiet) std::cerr << message << std::endl;
+    }
+};
+
+std::vector<const Exercise*> exercises_to_grade(const Course& course, const std::vector<std::string>& only) {
+    if (only.empty()) return course.exercises();
+    std::vector<const Exercise*> chosen;
+    for (const std::string& spec : only) {
+        for (const Exercise* e : course.select(spec)) {
+            if (std::find(chosen.begin(), chosen.end(), e) == chosen.end()) chosen.push_back(e);
+        }
+    }
+    return chosen;
+}
+
+Limits command_limits(std::chrono::seconds wall) {
+    Limits limits;
+    limits.wall = wall;
+    limits.output_bytes = 8 << 20;
+    limits.file_bytes = 0;
+    // A compiler fed an endless include gives up here instead of eating the machine.
+    limits.memory_bytes = std::uint64_t{4} << 30;
+    return limits;
+}
+
+void configure(const Context& context, const fs::path& build, const fs::path& staged, const fs::path& hidden) {
+    const Outcome outcome = run_command(
+        context.root,
+        {"cmake", "-S", context.root.string(), "-B", build.string(), "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Debug",
+         "-DCOURSE_EXERCISES_DIR=" + staged.string(), "-DCOURSE_HIDDEN_TESTS_DIR=" + hidden.string(),
+         "-DCOURSE_BUILD_TOOLS=OFF", "-DCOURSE_SELFCHECK=OFF", "-DCOURSE_SANITIZER=", "-DCOURSE_WARNINGS_AS_ERRORS=OFF"},
+        command_limits(std::chrono::minutes(5)));
+    if (outcome.ending != Ending::exited || outcome.exit_code != 0) {
+        throw UserError("configuring the grading build in " + build.string() + " failed:\n" + outcome.output);
+    }
+}
+
+Outcome ninja(const fs::path& build, const std::vector<std::string>& targets, std::chrono::seconds wall) {
+    std::vector<std::string> argv{"ninja", "-C", build.string(), "-k", "0"};
+    argv.insert(argv.end(), targets.begin(), targets.end());
+    return run_command(build, argv, command_limits(wall));
+}
+
+/// The points of each case: named cases get what info.json gives them, the rest share
+/// what is left of the exercise's points equally.
+void assign_points(GradedExercise& graded) {
+    const Exercise& e = *graded.exercise;
+    graded.max_score = e.points;
+    double named = 0;
+    std::size_t unnamed = 0;
+    for (const GradedCase& c : graded.cases) {
+        const auto it = e.test_points.find(c.result.name);
+        if (it != e.test_points.end()) named += it->second;
+        else ++unnamed;
+    }
+    const double share = unnamed > 0 ? std::max(0.0, e.points - named) / static_cast<double>(unnamed) : 0;
+    graded.score = 0;
+    for (GradedCase& c : graded.cases) {
+        const auto it = e.test_points.find(c.result.name);
+        c.max_points = it != e.test_points.end() ? it->second : share;
+        // Concurrent code that passes only sometimes is not correct: flaky earns nothing.
+        c.points = c.result.status == Status::passed ? c.max_points : 0;
+        graded.score += c.points;
+    }
+}
+
+Status worst_status(const std::vector<GradedCase>& cases) {
+    Status worst = Status::passed;
+    for (const GradedCase& c : cases) {
+        if (c.result.status != Status::passed && (worst == Status::passed || c.result.status > worst)) {
+            worst = c.result.status;
+        }
+    }
+    return worst;
+}
+
+/// How many processes the grading user has now: RLIMIT_NPROC counts them all.
+long processes_of(unsigned uid) {
+    long count = 0;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+        std::ifstream status(entry.path() / "status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind("Uid:", 0) == 0) {
+                if (std::stoul(line.substr(4)) == uid) ++count;
+                break;
+            }
+        }
+    }
+    return count;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, fs::path>> locate_submission_files(const Course& course, const fs::path& submission) {
+    std::vector<std::pair<std::string, fs::path>> found;
+    // Every regular file below the submission, by name, for flat uploads (Gradescope).
+    std::multimap<std::string, fs::path> by_name;
+    std::error_code error;
+    for (auto it = fs::recursive_directory_iterator(submission, fs::directory_options::skip_permission_denied, error);
+         it != fs::recursive_directory_iterator(); it.increment(error)) {
+        if (error) break;
+        const std::string name = it->path().filename().string();
+        if (it->is_directory() && (name == ".git" || name == "build" || name == ".course")) {
+            it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_regular_file()) by_name.emplace(name, it->path());
+    }
+    for (const Exercise* e : course.exercises()) {
+        for (const std::string& file : e->files) {
+            for (const fs::path& candidate : {submission / "exercises" / e->chapter_dir / file, submission / e->chapter_dir / file}) {
+                if (fs::is_regular_file(candidate)) {
+                    found.push_back({file, candidate});
+                    break;
+                }
+            }
+            if (!found.empty() && found.back().first == file) continue;
+            // Anywhere else, preferring a path that names the chapter.
+            const auto [first, last] = by_name.equal_range(file);
+            fs::path best;
+            for (auto it = first; it != last; ++it) {
+                if (best.empty() || it->second.string().find(e->chapter_dir) != std::string::npos) best = it->second;
+            }
+            if (!best.empty()) found.push_back({file, best});
+        }
+    }
+    return found;
+}
+
+namespace {
+
+/// 1. Stage: only the exercise files come from the submission; tests, build files and
+///    metadata are ours. A missing or oversized file costs its exercise only.
+void stage_submission(Grading& g) {
+    std::error_code ignored;
+    fs::remove_all(g.work / "submission", ignored);
+    std::map<std::string, fs::path> located;
+    for (const auto& [file, path] : locate_submission_files(g.context.course, g.submission)) located[file] = path;
+    for (const Exercise* e : exercises_to_grade(g.context.course, g.options.only)) {
+        Work w;
+        w.graded.exercise = e;
+        w.graded.max_score = e->points;
+        for (const std::string& file : e->files) {
+            const fs::path target = g.staged / e->chapter_dir / file;
+            fs::create_directories(target.parent_path());
+            const auto it = located.find(file);
+            if (it == located.end()) {
+                w.graded.problem += file + " is not in the submission. ";
+            } else if (fs::file_size(it->second) > max_submitted_file) {
+                w.graded.problem += file + " is larger than 1 MiB. ";
+            } else {
+                fs::copy_file(it->second, target, fs::copy_options::overwrite_existing);
+            }
+        }
+        g.works.push_back(std::move(w));
+    }
+    // A missing file, and every exercise outside --only, gets the original stub, so that
+    // the build files exist; such an exercise scores zero either way.
+    for (const Exercise* e : g.context.course.exercises()) {
+        for (const std::string& file : e->files) {
+            const fs::path target = g.staged / e->chapter_dir / file;
+            if (fs::exists(target)) continue;
+            fs::create_directories(target.parent_path());
+            fs::copy_file(g.context.exercise_file(*e, file), target);
+        }
+    }
+}
+
+/// The test binaries of each exercise still in the running, from the build's manifest.
+void choose_targets(Grading& g, const Manifest& manifest) {
+    for (Work& w : g.works) {
+        if (!w.graded.problem.empty()) continue;
+        const ExerciseBuilds& builds = manifest.of(*w.graded.exercise);
+        w.targets.push_back({builds.plain, false, g.options.tsan ? builds.tsan : TestBuild{}});
+        if (builds.hidden.exists()) {
+            w.targets.push_back({builds.hidden, true, g.options.tsan ? builds.hidden_tsan : TestBuild{}});
+        }
+    }
+}
+
+std::vector<std::string> target_names(const Work& w) {
+    std::vector<std::string> names;
+    for (const Target& t : w.targets) {
+        names.push_back(t.build.target);
+        if (t.tsan.exists()) names.push_back(t.tsan.target);
+    }
+    return names;
+}
+
+/// 2. Configure and build: one Ninja run for everything, so both cores stay busy; a
+///    compile error costs only its own targets.
+void build_submission(Grading& g) {
+    g.say("configuring the grading build in " + g.build.string() + " ...");
+    configure(g.context, g.build, g.staged,
+              g.options.hidden_tests.empty() ? fs::path() : fs::absolute(g.options.hidden_tests));
+    const Manifest manifest = Manifest::load(g.build);
+    const Outcome support = ninja(g.build, manifest.support_targets, std::chrono::minutes(10));
+    if (support.ending != Ending::exited || support.exit_code != 0) {
+        throw UserError("building the test support failed:\n" + support.output);
+    }
+    choose_targets(g, manifest);
+    std::vector<std::string> all;
+    for (const Work& w : g.works) {
+        for (const std::string& name : target_names(w)) all.push_back(name);
+    }
+    if (all.empty()) return;  // nothing to build: never let Ninja build the whole course
+    g.say("building " + std::to_string(all.size()) + " test binaries ...");
+    // Old binaries must not pass for new ones if a build fails.
+    std::error_code ignored;
+    for (const Work& w : g.works) {
+        for (const Target& t : w.targets) {
+            fs::remove(t.build.binary, ignored);
+            if (t.tsan.exists()) fs::remove(t.tsan.binary, ignored);
+        }
+    }
+    const Outcome built = ninja(g.build, all, std::chrono::minutes(20));
+    g.build_log = built.output;
+    if (built.ending == Ending::timed_out || built.ending == Ending::output_limit) {
+        // Something in one submission file stalls the compiler: build one exercise at a
+        // time, each with its own limit, so only that exercise pays.
+        g.say("the build did not finish; building the exercises one at a time ...");
+        g.build_log.clear();
+        for (Work& w : g.works) {
+            if (w.targets.empty()) continue;
+            const Outcome one = ninja(g.build, target_names(w), std::chrono::minutes(3));
+            g.build_log += one.output;
+            if (one.ending == Ending::timed_out) w.graded.problem = "compiling it did not finish within 3 minutes. ";
+        }
+    }
+    for (Work& w : g.works) {
+        if (!w.graded.problem.empty() || w.targets.empty() || fs::exists(w.targets.front().build.binary)) continue;
+        CodeOwners owners;
+        owners.student_files = w.graded.exercise->files;
+        w.graded.problem = "it does not compile:\n" +
+                           first_compiler_error(compiler_output_for(g.build_log, w.targets.front().build.target), owners, "");
+    }
+}
+
+/// 3. Isolation, and binaries where the unprivileged user can reach them.
+void prepare_runs(Grading& g) {
+    g.scratch = fs::temp_directory_path() / ("course-grade-" + std::to_string(getpid()));
+    fs::create_directories(g.scratch / "bin");
+    const auto readable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                          fs::perms::others_read | fs::perms::others_exec;
+    fs::permissions(g.scratch, readable);
+    Isolation isolation = choose_isolation(g.options.isolation, g.scratch / "probe");
+    isolation.read_only.push_back(g.scratch / "bin");
+    g.report.isolation = isolation;
+    g.say("isolation: " + isolation.describe());
+    for (Work& w : g.works) {
+        for (Target& t : w.targets) {
+            for (TestBuild* b : {&t.build, &t.tsan}) {
+                if (!b->exists() || !fs::exists(b->binary)) continue;
+                const fs::path copy = g.scratch / "bin" / b->target;
+                fs::copy_file(b->binary, copy, fs::copy_options::overwrite_existing);
+                fs::permissions(copy, readable);
+                b->binary = copy;
+            }
+        }
+    }
+    RunOptions& run = g.run;
+    run.scratch = g.scratch / "runs";
+    fs::create_directories(run.scratch);
+    fs::permissions(run.scratch, fs::perms::all);
+    run.isolation = isolation;
+    run.clean_environment = true;
+    run.limits.memory_bytes = std::uint64_t{2} << 30;  // a runaway allocation fails instead of swapping
+    run.limits.file_bytes = 64 << 20;
+    run.limits.output_bytes = 64 << 10;
+    // A fork loop runs into this; thread-heavy tests stay well below it. The graders' own
+    // users have no other process; a teacher grading as themselves keeps a margin.
+    run.limits.max_processes = geteuid() == 0 ? 512 : processes_of(geteuid()) + 512;
+    run.stacks_on_timeout = isolation.kind == "none";
+    g.jobs = g.options.jobs > 0 ? g.options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+/// 4. Every test case of every exercise that built, each `repeat` times.
+std::vector<Job> list_jobs(Grading& g) {
+    std::vector<Job> jobs;
+    for (std::size_t wi = 0; wi < g.works.size(); ++wi) {
+        Work& w = g.works[wi];
+        if (!w.graded.problem.empty()) continue;
+        for (std::size_t ti = 0; ti < w.targets.size(); ++ti) {
+            const Target& t = w.targets[ti];
+            RunOptions listing_options = g.run;
+            listing_options.limits.wall = std::chrono::seconds(30);
+            GradedCase failed;
+            failed.hidden = t.hidden;
+            if (!fs::exists(t.build.binary)) {
+                if (!t.hidden) continue;  // the public tests' build error is the exercise's problem
+                CodeOwners owners;
+                owners.student_files = w.graded.exercise->files;
+                failed.result.name = "hidden tests";
+                failed.result.status = Status::build_error;
+                failed.result.explanation = "the hidden tests do not compile against this submission:\n" +
+                                            first_compiler_error(compiler_output_for(g.build_log, t.build.target), owners, "");
+                w.graded.cases.push_back(failed);
+                continue;
+            }
+            const Listing listing = list_cases(t.build.binary, listing_options);
+            if (!listing.error.empty()) {
+                failed.result.name = t.hidden ? "hidden tests" : "all tests";
+                failed.result.status = Status::no_result;
+                failed.result.explanation = listing.error;
+                w.graded.cases.push_back(failed);
+                continue;
+            }
+            for (const std::string& name : listing.names) {
+                GradedCase c;
+                c.hidden = t.hidden;
+                c.result.name = name;
+                w.graded.cases.push_back(c);
+                for (int r = 0; r < g.report.repeat; ++r) jobs.push_back({wi, ti, name, false});
+            }
+        }
+    }
+    return jobs;
+}
+
+/// Runs `batch`, `g.jobs` cases at a time, each in a worker process of its own; a worker
+/// that dies leaves its result empty, which the callers read as no_result.
+std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch) {
+    const auto results = parallel_map(batch.size(), g.jobs, [&](std::size_t i, int worker) {
+        const Job& job = batch[i];
+        const Work& w = g.works[job.work];
+        const Target& target = w.targets[job.target];
+        const TestBuild& build = job.tsan ? target.tsan : target.build;
+        RunOptions options = g.run;
+        // Each worker runs its cases as a user of its own: the process-count limit is
+        // per user, so a fork loop in one case cannot starve a case running beside it.
+        if (options.isolation.uid != 0) options.isolation.uid = grading_uid_base + static_cast<unsigned>(worker);
+        const int seconds = g.options.time_limit > 0 ? g.options.time_limit * (job.tsan ? 4 : 1) : build.time_limit;
+        options.limits.wall = std::chrono::seconds(seconds);
+        options.limits.cpu = std::chrono::seconds(2 * seconds + 1);
+        options.tsan = job.tsan;
+        options.owners.student_files = w.graded.exercise->files;
+        // ThreadSanitizer reserves terabytes of address space for its shadow memory.
+        if (job.tsan) options.limits.memory_bytes = 0;
+        // Student output may be any bytes: invalid UTF-8 is replaced, never fatal.
+        return nlohmann::json(run_case(build.binary, job.name, options))
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    });
+    std::vector<CaseResult> parsed;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto json = nlohmann::json::parse(results[i], nullptr, false);
+        CaseResult result;
+        if (json.is_object()) {
+            result = json.get<CaseResult>();
+        } else {
+            result.name = batch[i].name;
+            result.status = Status::no_result;
+            result.explanation = "the grader's worker process died while running this case";
+        }
+        parsed.push_back(result);
+    }
+    return parsed;
+}
+
+GradedCase* graded_case(Grading& g, const Job& job) {
+    const bool hidden = g.works[job.work].targets[job.target].hidden;
+    for (GradedCase& c : g.works[job.work].graded.cases) {
+        if (c.result.name == job.name && c.hidden == hidden) return &c;
+    }
+    return nullptr;
+}
+
+/// The plain pass: each case's repeats folded into one result. Returns the cases that
+/// passed, for the ThreadSanitizer pass.
+std::vector<Job> run_plain_pass(Grading& g, const std::vector<Job>& jobs) {
+    g.say("running " + std::to_string(jobs.size()) + " test case run(s), " + std::to_string(g.jobs) + " at a time ...");
+    const std::vector<CaseResult> results = run_jobs(g, jobs);
+    std::map<GradedCase*, std::vector<CaseResult>> runs_of;
+    std::vector<GradedCase*> order;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        GradedCase* c = graded_case(g, jobs[i]);
+        if (c == nullptr) continue;
+        if (runs_of[c].empty()) order.push_back(c);
+        runs_of[c].push_back(results[i]);
+    }
+    std::vector<Job> passed;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        GradedCase* c = graded_case(g, jobs[i]);
+        if (c == nullptr || runs_of.find(c) == runs_of.end()) continue;
+        c->result = combine_runs(runs_of[c]);
+        runs_of.erase(c);
+        const Target& target = g.works[jobs[i].work].targets[jobs[i].target];
+        if (c->result.status == Status::passed && target.tsan.exists() && fs::exists(target.tsan.binary)) {
+            passed.push_back({jobs[i].work, jobs[i].target, jobs[i].name, true});
+        }
+    }
+    return passed;
+}
+
+/// 5. The ThreadSanitizer pass, for what passed: a race that gave the right answer by luck
+///    is still a race. Every verdict there counts: a timeout under ThreadSanitizer (four
+///    times the limit) is a hang, and a worker that died is no result, never a pass.
+void run_tsan_pass(Grading& g, const std::vector<Job>& jobs) {
+    if (jobs.empty()) return;
+    g.say("running " + std::to_string(jobs.size()) + " test case(s) under ThreadSanitizer ...");
+    const std::vector<CaseResult> results = run_jobs(g, jobs);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const CaseResult& tsan = results[i];
+        GradedCase* c = graded_case(g, jobs[i]);
+        if (c == nullptr || tsan.status == Status::passed) continue;
+        c->result.status = tsan.status;
+        c->result.failures = tsan.failures;
+        c->result.explanation = "under ThreadSanitizer: " + tsan.explanation;
+        c->result.location = tsan.location;
+        c->result.details = tsan.details;
+        c->result.output = tsan.output;
+        c->result.passes = 0;
+    }
+}
+
+/// 6. Score, in course order, build errors included.
+void score(Grading& g) {
+    for (Work& w : g.works) {
+        GradedExercise& e = w.graded;
+        if (!e.problem.empty()) {
+            e.status = Status::build_error;
+            e.score = 0;
+        } else {
+            assign_points(e);
+            e.status = worst_status(e.cases);
+        }
+        g.report.score += e.score;
+        g.report.max_score += e.max_score;
+        g.report.exercises.push_back(std::move(e));
+    }
+}
+
+}  // namespace
+
+GradeReport grade(const Context& context, const GradeOptions& options) {
+    const auto started = Clock::now();
+    Grading g{context, options, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1};
+    g.report.course = context.course.title;
+    g.report.tsan = options.tsan;
+    g.report.repeat = std::max(1, options.repeat);
+    g.submission = options.submission.empty() ? context.root / "exercises" : fs::absolute(options.submission);
+    if (!fs::is_directory(g.submission)) throw UserError("there is no submission folder " + g.submission.string());
+    if (!options.hidden_tests.empty() && !fs::is_directory(options.hidden_tests)) {
+        throw UserError("there is no hidden tests folder " + options.hidden_tests.string());
+    }
+    g.report.submission = g.submission.string();
+    g.work = options.work_dir.empty() ? context.root / "build" / "grade" : fs::absolute(options.work_dir);
+    g.staged = g.work / "submission" / "exercises";
+    g.build = g.work / "build";
+
+    stage_submission(g);
+    g.say("grading " + std::to_string(g.works.size()) + " exercise(s) of " + g.submission.string());
+    build_submission(g);
+    prepare_runs(g);
+    const std::vector<Job> passed = run_plain_pass(g, list_jobs(g));
+    if (options.tsan) run_tsan_pass(g, passed);
+    score(g);
+    std::error_code ignored;
+    fs::remove_all(g.scratch, ignored);
+    g.report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return g.report;
+}
+
+}  // namespace course
