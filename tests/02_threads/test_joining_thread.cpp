@@ -180,8 +180,7 @@ TEST_CASE("moving hands the thread over and leaves the source empty") {
     JoiningThread first([&go] { go.wait_for(patience); });
     const std::thread::id id = first.get_id();
     JoiningThread second(std::move(first));
-    CHECK_FALSE(
-        first.joinable());  // NOLINT(bugprone-use-after-move): checking the moved-from state
+    CHECK_FALSE(first.joinable());  // NOLINT(bugprone-use-after-move): checking the moved-from state
     CHECK(first.get_id() == std::thread::id());
     CHECK(second.joinable());
     CHECK(second.get_id() == id);

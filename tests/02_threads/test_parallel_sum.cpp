@@ -20,6 +20,7 @@
 #include "bounded_waits.hpp"
 #include "injected_failures.hpp"
 #include "parallel_sum.hpp"
+#include "platform.hpp"
 
 using course::parallel_sum;
 using course::run_in_slices;
@@ -171,7 +172,8 @@ TEST_CASE("an exception of any type reaches the caller") {
     }
 }
 
-TEST_CASE("a thread that cannot be started: the slices already running finish, then the error") {
+TEST_CASE("a thread that cannot be started: the slices already running finish, then the error" *
+          course_test::linux_only()) {
     // The third thread is refused (EAGAIN), as when the system is out of resources.
     std::atomic<int> done{0};
     const std::size_t threads_before = course_test::running_thread_count();
