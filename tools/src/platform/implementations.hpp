@@ -1,4 +1,5 @@
-// implementations.hpp: the two implementations behind platform_calls.hpp, by name, for the layer itself and its tests.
+// implementations.hpp: the two implementations behind platform_calls.hpp, by name, for the layer
+// itself and its tests.
 #pragma once
 
 #include "platform_calls.hpp"

@@ -1,4 +1,5 @@
-// linux.cpp: the platform layer with Linux's own calls: a child subreaper, /proc, pipe2, close_range, inotify.
+// linux.cpp: the platform layer with Linux's own calls: a child subreaper, /proc, pipe2,
+// close_range, inotify.
 #include "implementations.hpp"
 
 #if COURSE_PLATFORM_LINUX
@@ -25,14 +26,19 @@
 namespace course::platform::linux_kernel {
 namespace fs = std::filesystem;
 
-int open_pipe(int ends[2]) { return pipe2(ends, O_CLOEXEC); }
+int open_pipe(int ends[2]) {
+    return pipe2(ends, O_CLOEXEC);
+}
 
 void close_descriptors_from(int first) {
     // close_range() came with Linux 5.9; an older kernel says ENOSYS.
-    if (close_range(static_cast<unsigned>(first), ~0U, 0) != 0) posix::close_descriptors_from(first);
+    if (close_range(static_cast<unsigned>(first), ~0U, 0) != 0)
+        posix::close_descriptors_from(first);
 }
 
-void clear_environment() { clearenv(); }
+void clear_environment() {
+    clearenv();
+}
 
 int anonymous_file() {
     const int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -55,7 +61,9 @@ std::string signal_abbreviation(int signal) {
     return abbrev != nullptr ? abbrev : "";
 }
 
-bool adopt_orphans() { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0; }
+bool adopt_orphans() {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+}
 
 namespace {
 
@@ -121,7 +129,8 @@ int sweep_processes(pid_t group) {
                 kill(-its_group, SIGKILL);
             }
         }
-        for (const pid_t child : children) waitpid(child, nullptr, 0);
+        for (const pid_t child : children)
+            waitpid(child, nullptr, 0);
     }
     return static_cast<int>(counted.size());
 }
@@ -150,20 +159,28 @@ std::string inotify_silent_on(const fs::path& folder) {
     // inotify hears of the changes made through this kernel only. Magic numbers of
     // <linux/magic.h>, spelt out because older headers lack some of them.
     switch (static_cast<unsigned long>(info.f_type)) {
-        case 0x01021997: return "the folder is on a 9p file system (a Windows drive under WSL2), where inotify is silent";
-        case 0x6969: return "the folder is on NFS, where inotify does not hear other machines' edits";
+        case 0x01021997:
+            return "the folder is on a 9p file system (a Windows drive under WSL2), where inotify "
+                   "is silent";
+        case 0x6969:
+            return "the folder is on NFS, where inotify does not hear other machines' edits";
         case 0x517B:
         case 0xFF534D42:
-        case 0xFE534D42: return "the folder is on a Windows share (SMB), where inotify does not hear other machines' edits";
-        case 0x65735546: return "the folder is on a FUSE file system (a shared folder of a VM or container), where inotify may be silent";
-        default: return "";
+        case 0xFE534D42:
+            return "the folder is on a Windows share (SMB), where inotify does not hear other "
+                   "machines' edits";
+        case 0x65735546:
+            return "the folder is on a FUSE file system (a shared folder of a VM or container), "
+                   "where inotify may be silent";
+        default:
+            return "";
     }
 }
 
 namespace {
 
 class InotifyWatcher final : public FileWatcher {
-public:
+  public:
     InotifyWatcher(int fd, std::vector<std::string> names) : fd_(fd), names_(std::move(names)) {}
     ~InotifyWatcher() override { close(fd_); }
     InotifyWatcher(const InotifyWatcher&) = delete;
@@ -178,14 +195,16 @@ public:
         while ((n = read(fd_, buffer, sizeof buffer)) > 0) {
             for (char* p = buffer; p < buffer + n;) {
                 const auto* event = reinterpret_cast<const inotify_event*>(p);
-                if (event->len > 0 && std::find(names_.begin(), names_.end(), event->name) != names_.end()) seen = true;
+                if (event->len > 0 &&
+                    std::find(names_.begin(), names_.end(), event->name) != names_.end())
+                    seen = true;
                 p += sizeof(inotify_event) + event->len;
             }
         }
         return seen;
     }
 
-private:
+  private:
     int fd_;
     std::vector<std::string> names_;
 };
@@ -200,14 +219,18 @@ std::unique_ptr<FileWatcher> watch_files(const std::vector<fs::path>& files) {
         folders.insert(file.parent_path().empty() ? fs::path(".") : file.parent_path());
     }
     for (const fs::path& folder : folders) {
-        if (std::string why = inotify_silent_on(folder); !why.empty()) return polling_watcher(files, why);
+        if (std::string why = inotify_silent_on(folder); !why.empty())
+            return polling_watcher(files, why);
     }
     const int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    if (fd < 0) return polling_watcher(files, std::string("inotify is not available: ") + std::strerror(errno));
+    if (fd < 0)
+        return polling_watcher(files,
+                               std::string("inotify is not available: ") + std::strerror(errno));
     for (const fs::path& folder : folders) {
         // Editors often save by writing a new file and renaming it: watch the folder.
         if (inotify_add_watch(fd, folder.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0) {
-            const std::string why = std::string("inotify cannot watch ") + folder.string() + ": " + std::strerror(errno);
+            const std::string why = std::string("inotify cannot watch ") + folder.string() + ": " +
+                                    std::strerror(errno);
             close(fd);
             return polling_watcher(files, why);
         }

@@ -1,4 +1,5 @@
-// platform_calls.hpp: what the course tool asks of the system beyond POSIX, with a Linux answer and a POSIX one.
+// platform_calls.hpp: what the course tool asks of the system beyond POSIX, with a Linux answer and
+// a POSIX one.
 #pragma once
 
 #include <sys/types.h>
@@ -62,7 +63,7 @@ std::string sandbox_unavailable_reason();
 
 /// Tells when watched files may have been saved.
 class FileWatcher {
-public:
+  public:
     virtual ~FileWatcher() = default;
     /// A descriptor to poll() that becomes readable when a watched file may have changed,
     /// or -1 for a watcher that polls: then call changed() every half second or so.

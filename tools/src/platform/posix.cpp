@@ -1,4 +1,5 @@
-// posix.cpp: the platform layer with POSIX calls only (macOS, the BSDs, and Linux when asked): groups, fcntl, polling.
+// posix.cpp: the platform layer with POSIX calls only (macOS, the BSDs, and Linux when asked):
+// groups, fcntl, polling.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -42,7 +43,8 @@ bool list_processes(std::vector<Process>& found) {
         unsigned long uid = 0;
         char state[16] = "";
         if (std::sscanf(line, "%ld %ld %lu %15s", &pid, &group, &uid, state) == 4) {
-            found.push_back({static_cast<pid_t>(pid), static_cast<pid_t>(group), static_cast<unsigned>(uid), state[0]});
+            found.push_back({static_cast<pid_t>(pid), static_cast<pid_t>(group),
+                             static_cast<unsigned>(uid), state[0]});
         }
     }
     return pclose(ps) == 0 && !found.empty();
@@ -68,8 +70,9 @@ Stamp stamp_of(const fs::path& file) {
 }
 
 class PollingWatcher final : public FileWatcher {
-public:
-    PollingWatcher(std::vector<fs::path> files, std::string why) : files_(std::move(files)), why_(std::move(why)) {
+  public:
+    PollingWatcher(std::vector<fs::path> files, std::string why)
+        : files_(std::move(files)), why_(std::move(why)) {
         stamps_ = take();
     }
     int descriptor() const override { return -1; }
@@ -81,10 +84,11 @@ public:
     }
     std::string how() const override { return "polling every half second: " + why_; }
 
-private:
+  private:
     std::vector<Stamp> take() const {
         std::vector<Stamp> stamps;
-        for (const fs::path& file : files_) stamps.push_back(stamp_of(file));
+        for (const fs::path& file : files_)
+            stamps.push_back(stamp_of(file));
         return stamps;
     }
 
@@ -95,7 +99,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FileWatcher> polling_watcher(const std::vector<fs::path>& files, const std::string& why) {
+std::unique_ptr<FileWatcher> polling_watcher(const std::vector<fs::path>& files,
+                                             const std::string& why) {
     return std::make_unique<PollingWatcher>(files, why);
 }
 
@@ -123,7 +128,8 @@ void close_descriptors_from(int first) {
     // not cost a second per run.
     const long limit = sysconf(_SC_OPEN_MAX);
     const int last = limit > 0 && limit < (1 << 16) ? static_cast<int>(limit) : (1 << 16);
-    for (int fd = first; fd < last; ++fd) close(fd);
+    for (int fd = first; fd < last; ++fd)
+        close(fd);
 }
 
 void clear_environment() {
@@ -132,7 +138,8 @@ void clear_environment() {
         const std::string text = *entry;
         names.push_back(text.substr(0, text.find('=')));
     }
-    for (const std::string& name : names) unsetenv(name.c_str());
+    for (const std::string& name : names)
+        unsetenv(name.c_str());
 }
 
 int anonymous_file() {
@@ -146,12 +153,13 @@ int anonymous_file() {
 
 std::string signal_abbreviation(int signal) {
     static const std::pair<int, const char*> names[] = {
-        {SIGHUP, "HUP"},   {SIGINT, "INT"},     {SIGQUIT, "QUIT"},     {SIGILL, "ILL"},   {SIGTRAP, "TRAP"},
-        {SIGABRT, "ABRT"}, {SIGBUS, "BUS"},     {SIGFPE, "FPE"},       {SIGKILL, "KILL"}, {SIGUSR1, "USR1"},
-        {SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"},   {SIGPIPE, "PIPE"},     {SIGALRM, "ALRM"}, {SIGTERM, "TERM"},
-        {SIGCHLD, "CHLD"}, {SIGCONT, "CONT"},   {SIGSTOP, "STOP"},     {SIGTSTP, "TSTP"}, {SIGTTIN, "TTIN"},
-        {SIGTTOU, "TTOU"}, {SIGURG, "URG"},     {SIGXCPU, "XCPU"},     {SIGXFSZ, "XFSZ"}, {SIGVTALRM, "VTALRM"},
-        {SIGPROF, "PROF"}, {SIGWINCH, "WINCH"}, {SIGSYS, "SYS"},
+        {SIGHUP, "HUP"},       {SIGINT, "INT"},   {SIGQUIT, "QUIT"},   {SIGILL, "ILL"},
+        {SIGTRAP, "TRAP"},     {SIGABRT, "ABRT"}, {SIGBUS, "BUS"},     {SIGFPE, "FPE"},
+        {SIGKILL, "KILL"},     {SIGUSR1, "USR1"}, {SIGSEGV, "SEGV"},   {SIGUSR2, "USR2"},
+        {SIGPIPE, "PIPE"},     {SIGALRM, "ALRM"}, {SIGTERM, "TERM"},   {SIGCHLD, "CHLD"},
+        {SIGCONT, "CONT"},     {SIGSTOP, "STOP"}, {SIGTSTP, "TSTP"},   {SIGTTIN, "TTIN"},
+        {SIGTTOU, "TTOU"},     {SIGURG, "URG"},   {SIGXCPU, "XCPU"},   {SIGXFSZ, "XFSZ"},
+        {SIGVTALRM, "VTALRM"}, {SIGPROF, "PROF"}, {SIGWINCH, "WINCH"}, {SIGSYS, "SYS"},
     };
     for (const auto& [number, name] : names) {
         if (number == signal) return name;
@@ -189,7 +197,8 @@ long processes_of_user(unsigned uid) {
     std::vector<Process> all;
     if (!list_processes(all)) return -1;
     long count = 0;
-    for (const Process& p : all) count += p.uid == uid ? 1 : 0;
+    for (const Process& p : all)
+        count += p.uid == uid ? 1 : 0;
     return count;
 }
 
