@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "implementations.hpp"
+#include "isolation.hpp"
+#include "user_error.hpp"
 
 namespace fs = std::filesystem;
 namespace platform = course::platform;
@@ -281,3 +283,14 @@ TEST_CASE("the inotify watcher hears a save, or polls where inotify would be sil
     CHECK_FALSE(watcher->changed());
 }
 #endif
+
+// Linux's sandbox is the grading suite's to test (tests/grading).
+TEST_CASE("without Linux's layer the grader has no sandbox, and says why" *
+          doctest::skip(std::string(platform::name()) != "posix")) {
+    TempFolder scratch;
+    const course::Isolation chosen = course::choose_isolation("auto", scratch.path);
+    CHECK(chosen.kind == "none");
+    CHECK(chosen.reason == platform::sandbox_unavailable_reason());
+    CHECK(chosen.describe().find("bubblewrap") != std::string::npos);
+    CHECK_THROWS_AS(course::choose_isolation("bwrap", scratch.path), course::UserError);
+}
