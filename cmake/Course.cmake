@@ -86,9 +86,10 @@ endif()
 # course_add_test_main(<target> [SANITIZER thread|address])
 # doctest's main is slow to compile, so it is built once per sanitizer and linked by every test,
 # with the wrapped calls above: whatever links it perturbs its schedule and can inject failures.
+# Not in `all`: it is built with the first test binary that links it.
 function(course_add_test_main target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "SANITIZER" "")
-  add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp"
+  add_library(${target} STATIC EXCLUDE_FROM_ALL "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/crash_handler.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/schedule_chaos.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/injected_failures.cpp")
@@ -108,9 +109,10 @@ endfunction()
 # course_add_precompiled_header(<target> [STUDENT] [SANITIZER thread])
 # tests/support/precompiled.hpp compiled once for test binaries of the same flags, which
 # then reuse it: a test file compiles in about half the time, which `course check` feels.
+# Not in `all`: it is built with the first test binary that reuses it.
 function(course_add_precompiled_header target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT" "SANITIZER" "")
-  add_library(${target} OBJECT "${PROJECT_SOURCE_DIR}/tests/support/precompiled.cpp")
+  add_library(${target} OBJECT EXCLUDE_FROM_ALL "${PROJECT_SOURCE_DIR}/tests/support/precompiled.cpp")
   target_link_libraries(${target} PRIVATE doctest::doctest Threads::Threads)
   target_precompile_headers(${target} PRIVATE "${PROJECT_SOURCE_DIR}/tests/support/precompiled.hpp")
   set(student "")
@@ -121,17 +123,14 @@ function(course_add_precompiled_header target)
   course_target_sanitizer(${target} "${arg_SANITIZER}")
 endfunction()
 
-# course_add_test_binary(<target> SOURCES <file>... INCLUDES <dir>...
-#                        [STUDENT] [SANITIZER thread] [EXCLUDE_FROM_ALL])
+# course_add_test_binary(<target> SOURCES <file>... INCLUDES <dir>... [STUDENT] [SANITIZER thread])
 # A doctest binary in tests/bin/. INCLUDES come first on the include path, so a test's
-# `#include "queue.hpp"` finds the exercise, the solution or a mutant as asked.
+# `#include "queue.hpp"` finds the exercise, the solution or a mutant as asked. Never in
+# `all`: the course tool builds an exercise's binaries when it checks it, and the presets
+# build the aggregate targets of course_add_aggregate_targets().
 function(course_add_test_binary target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT;EXCLUDE_FROM_ALL" "SANITIZER" "SOURCES;INCLUDES")
-  set(exclude "")
-  if(arg_EXCLUDE_FROM_ALL)
-    set(exclude EXCLUDE_FROM_ALL)
-  endif()
-  add_executable(${target} ${exclude} ${arg_SOURCES})
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT" "SANITIZER" "SOURCES;INCLUDES")
+  add_executable(${target} EXCLUDE_FROM_ALL ${arg_SOURCES})
   target_include_directories(${target} BEFORE PRIVATE ${arg_INCLUDES}
                                                      "${PROJECT_SOURCE_DIR}/tests/support")
   if(arg_SANITIZER STREQUAL "thread")
@@ -182,6 +181,7 @@ function(course_add_example source)
   course_target_warnings(${target})
   set_target_properties(${target} PROPERTIES OUTPUT_NAME "${stem}")
   set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS ${target})
+  set_property(GLOBAL APPEND PROPERTY COURSE_EXAMPLE_TARGETS ${target})
   set(expected 0)
   if(DEFINED arg_EXIT_CODE)
     set(expected ${arg_EXIT_CODE})
@@ -218,7 +218,9 @@ function(course_add_example source)
                    -DEXPECTED_EXIT=${expected} -DEXPECT_TSAN_REPORT=${expect_tsan}
                    -DCHECK_OUTPUT=${check_output} -P "${PROJECT_SOURCE_DIR}/cmake/RunExample.cmake")
   math(EXPR limit "30 * ${COURSE_TIME_FACTOR}")
-  set_tests_properties(${target} PROPERTIES LABELS "example;ch${number}" TIMEOUT ${limit})
+  # Alone, as a reader runs it: the self-check runs its other tests in parallel, and some
+  # programs time their work or wait a set time, which no test should squeeze.
+  set_tests_properties(${target} PROPERTIES LABELS "example;ch${number}" TIMEOUT ${limit} RUN_SERIAL ON)
 endfunction()
 
 # course_add_examples([EXIT_CODES <stem>=<n>...] [NOT_TESTED <stem>...] [TSAN_REPORTS <stem>...])
@@ -261,8 +263,9 @@ function(_course_add_test name labels seconds)
 endfunction()
 
 # course_add_exercise(<NN> <name>)
-# The tests of one exercise (tests/NN_topic/test_<name>.cpp), built
-#   - against COURSE_EXERCISES_DIR: exercise.NN.name, and exercise.NN.name.tsan on demand;
+# The tests of one exercise (tests/NN_topic/test_<name>.cpp), built on demand (never in `all`)
+#   - against COURSE_EXERCISES_DIR: exercise.NN.name and exercise.NN.name.tsan, which the
+#     course tool builds when it first checks the exercise;
 #   - against solutions/, when it exists: solution.NN.name;
 #   - with COURSE_SELFCHECK, the stub check and one mutant check per mutant.
 function(course_add_exercise number name)
@@ -294,11 +297,12 @@ function(course_add_exercise number name)
 
   course_add_test_binary(exercise.${id} STUDENT SOURCES "${test_source}"
                          INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+  set_property(GLOBAL APPEND PROPERTY COURSE_EXERCISE_TARGETS exercise.${id})
   _course_add_test(exercise.${id} "${labels}" ${limit} exercise.${id})
   _course_manifest_build(plain exercise.${id} ${limit})
   set(builds "\"plain\": ${plain}")
   if(NOT COURSE_SANITIZER)
-    course_add_test_binary(exercise.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL
+    course_add_test_binary(exercise.${id}.tsan STUDENT SANITIZER thread
                            SOURCES "${test_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
     _course_manifest_build(tsan exercise.${id}.tsan ${tsan_limit})
     string(APPEND builds ", \"tsan\": ${tsan}")
@@ -315,12 +319,12 @@ function(course_add_exercise number name)
     endif()
   endif()
   if(COURSE_HIDDEN_TESTS_DIR AND EXISTS "${hidden_source}" AND NOT hidden_missing)
-    course_add_test_binary(exercise.${id}.hidden STUDENT EXCLUDE_FROM_ALL SOURCES "${hidden_source}"
+    course_add_test_binary(exercise.${id}.hidden STUDENT SOURCES "${hidden_source}"
                            INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
     _course_manifest_build(hidden exercise.${id}.hidden ${limit})
     string(APPEND builds ", \"hidden\": ${hidden}")
     if(NOT COURSE_SANITIZER)
-      course_add_test_binary(exercise.${id}.hidden.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL
+      course_add_test_binary(exercise.${id}.hidden.tsan STUDENT SANITIZER thread
                              SOURCES "${hidden_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
       _course_manifest_build(hidden_tsan exercise.${id}.hidden.tsan ${tsan_limit})
       string(APPEND builds ", \"hidden_tsan\": ${hidden_tsan}")
@@ -445,21 +449,37 @@ function(course_add_mutant number name mutant_dir)
                    $<TARGET_FILE:mutant.${id}> $<TARGET_FILE:mutant.${id}.tsan>)
 endfunction()
 
-# course_add_aggregate_targets(): called once, after every chapter and test, it adds
+# course_add_aggregate_targets(): called once, after every chapter and test. `all` holds the
+# example programs and the course tool, of which the dev preset (the quick start) builds the
+# tool alone: `course run` builds a chapter's programs and `course check` an exercise's tests
+# when they are first needed. Beside it:
 #   course_checked    the example programs and the solutions' tests: what the sanitizer
 #                     presets build and run (a student's exercise binaries are not needed);
-#   course_selfcheck  with COURSE_SELFCHECK, the stub and mutant binaries, the course tool
-#                     that judges them and the grading suite: what the selfcheck preset adds
-#                     to a dev build.
+#   course_examples   the example programs: what `cmake --workflow --preset examples` builds
+#                     and runs against the output at the end of each file;
+#   course_exercises  every exercise's test binary, against the student's files: what
+#                     `ctest --preset exercises` runs (the course tool builds one at a time);
+#   course_selfcheck  with COURSE_SELFCHECK, course_checked, the stub and mutant binaries,
+#                     the course tool with its own tests, the grading suite and the pool
+#                     benchmark: what the selfcheck preset builds and runs.
 function(course_add_aggregate_targets)
   get_property(checked GLOBAL PROPERTY COURSE_CHECKED_TARGETS)
   add_custom_target(course_checked)
   add_dependencies(course_checked ${checked})
+  foreach(kind IN ITEMS examples exercises)
+    string(TOUPPER "${kind}" upper)
+    string(REGEX REPLACE "S$" "" upper "${upper}")
+    get_property(targets GLOBAL PROPERTY COURSE_${upper}_TARGETS)
+    add_custom_target(course_${kind})
+    if(targets)
+      add_dependencies(course_${kind} ${targets})
+    endif()
+  endforeach()
   if(COURSE_SELFCHECK)
     get_property(selfcheck GLOBAL PROPERTY COURSE_SELFCHECK_TARGETS)
     add_custom_target(course_selfcheck)
-    add_dependencies(course_selfcheck ${selfcheck})
-    foreach(tool IN ITEMS course-tool grading.tests)
+    add_dependencies(course_selfcheck ${selfcheck} ${checked})
+    foreach(tool IN ITEMS course-tool tools.tests grading.tests pool_benchmark)
       if(TARGET ${tool})
         add_dependencies(course_selfcheck ${tool})
       endif()

@@ -154,6 +154,45 @@ fi
 out=$("$tool" map)
 expect_not "no colour into a pipe" "$out" $'\033['
 
+# The course script at the top builds the tool on first use; its messages and the build's go to
+# stderr, so that a report asked for on stdout is the report alone. Stand-ins for cmake, ninja
+# and the tool play a first run, then a later one.
+fake=$work/fake-bin
+mkdir -p "$fake"
+cat >"$fake/cmake" <<'EOF'
+#!/bin/sh
+# cmake's stand-in: talks on stdout and stderr, and makes the build folder it is given (-B).
+echo "-- Configuring done"
+echo "CMake Warning: a stand-in" >&2
+while [ $# -gt 0 ]; do [ "$1" = -B ] && dir=$2; shift; done
+mkdir -p "$dir/tools" && : >"$dir/build.ninja"
+EOF
+cat >"$fake/ninja" <<'EOF'
+#!/bin/sh
+# ninja's stand-in: builds, once, a course tool that prints its arguments as JSON.
+tool=$2/tools/course-tool
+[ -x "$tool" ] && { echo "ninja: no work to do."; exit 0; }
+echo "[1/1] Linking CXX executable tools/course-tool"
+printf '#!/bin/sh\necho "{\\"args\\": \\"$*\\"}"\n' >"$tool" && chmod +x "$tool"
+EOF
+chmod +x "$fake/cmake" "$fake/ninja"
+for which_run in "the first run" "a later run"; do
+  set +e
+  stdout=$(PATH=$fake:$PATH COURSE_BUILD_DIR=$work/fresh-build ./course grade --only 01/exit_code --format json \
+           2>"$work/stderr.$which_run" </dev/null)
+  status=$?
+  set -e
+  [[ $status == 0 && $stdout == '{"args": "grade --only 01/exit_code --format json"}' ]] &&
+    pass "on $which_run, ./course writes only the tool's output to stdout" ||
+    fail "on $which_run, ./course wrote to stdout (status $status): $stdout"
+done
+stderr=$(cat "$work/stderr.the first run")
+expect "the first run says it sets up the build, on stderr" "$stderr" "First run: setting up the build"
+expect "the first run says it builds the tool, on stderr" "$stderr" "Building the course tool"
+expect "the build's progress is on stderr" "$stderr" "[1/1] Linking CXX executable tools/course-tool"
+[[ ! -s "$work/stderr.a later run" ]] && pass "a later run builds nothing and says nothing" ||
+  fail "a later run said: $(cat "$work/stderr.a later run")"
+
 echo
 ((failures == 0)) && echo "all course command checks passed" || echo "$failures course command check(s) failed"
 ((failures == 0))

@@ -11,8 +11,6 @@ namespace course {
 
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
 /// "file:line:col: error: message" (or note, warning), with where it points.
 struct Message {
     std::string kind;  // "error", "fatal error", "note", "warning", or "" for a context line
@@ -53,7 +51,7 @@ std::vector<Diagnostic> read_diagnostics(const std::string& messages) {
         Message message;
         if (!parse_message(line, message)) {
             // "In file included from", "In instantiation of", code excerpts, carets.
-            if (starts_with(line, "In file included from") || starts_with(line, "                 from ")) continue;
+            if (line.starts_with("In file included from") || line.starts_with("                 from ")) continue;
             if (line.find(": In instantiation of") != std::string::npos ||
                 line.find(": In function") != std::string::npos || line.find(": In member function") != std::string::npos ||
                 line.find(": In constructor") != std::string::npos || line.find(": In lambda") != std::string::npos) {
@@ -158,7 +156,7 @@ std::string compiler_output_for(const std::string& ninja_output, const std::stri
     bool skipped_command = false;
     const std::string object_dir = "CMakeFiles/" + target + ".dir/";
     while (std::getline(in, line)) {
-        if (starts_with(line, "FAILED: ")) {
+        if (line.starts_with("FAILED: ")) {
             inside = line.find(object_dir) != std::string::npos ||
                      (line.size() > target.size() && line.compare(line.size() - target.size(), target.size(), target) == 0) ||
                      line.find("/" + target + " ") != std::string::npos;
@@ -170,7 +168,7 @@ std::string compiler_output_for(const std::string& ninja_output, const std::stri
             inside = false;
             continue;
         }
-        if (starts_with(line, "ninja: ")) {
+        if (line.starts_with("ninja: ")) {
             inside = false;
             continue;
         }

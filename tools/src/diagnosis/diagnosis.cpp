@@ -15,8 +15,6 @@
 namespace course {
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
 /// What a thread blocked in `function` is waiting for, or empty.
 std::string waiting_for(const std::string& function) {
     struct Known {
@@ -180,7 +178,7 @@ LockFacts read_lock_facts(const std::string& gdb_output) {
     std::istringstream in(gdb_output);
     std::string line;
     while (std::getline(in, line)) {
-        if (!starts_with(line, "course-")) continue;
+        if (!line.starts_with("course-")) continue;
         std::istringstream words(line);
         std::string kind;
         words >> kind;
@@ -437,7 +435,7 @@ TsanFindings read_tsan_log(const std::string& log, const CodeOwners& owners, int
             continue;
         }
         if (!in_report) continue;
-        if (starts_with(text, "SUMMARY: ThreadSanitizer:")) {
+        if (text.starts_with("SUMMARY: ThreadSanitizer:")) {
             finish(text);
             continue;
         }
@@ -451,12 +449,12 @@ TsanFindings read_tsan_log(const std::string& log, const CodeOwners& owners, int
             continue;
         }
         const std::string line = without_addresses(text.substr(first));
-        if (line.find("The signal is caused by") != std::string::npos || starts_with(line, "Hint:")) {
+        if (line.find("The signal is caused by") != std::string::npos || line.starts_with("Hint:")) {
             if (findings.fatal_signal && kept == 0) findings.access += (findings.access.empty() ? "" : " ") + line;
             continue;
         }
-        if (starts_with(line, "ThreadSanitizer can not provide") || starts_with(line, "ABORTING")) continue;
-        if (starts_with(line, "Cycle in lock order graph")) {
+        if (line.starts_with("ThreadSanitizer can not provide") || line.starts_with("ABORTING")) continue;
+        if (line.starts_with("Cycle in lock order graph")) {
             heading_line += "\n  " + line;
             continue;
         }

@@ -12,14 +12,12 @@ namespace course {
 
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
 bool is_system_file(const std::string& file) {
     if (file.empty() || file == "<null>" || file == "??") return true;
     // The course's code is compiled from absolute paths; a relative one (nptl/...) is the C library's.
     if (file.front() != '/') return true;
     // System headers, and the C library's own sources (./nptl/..., ../sysdeps/...).
-    if (starts_with(file, "/usr/") || starts_with(file, "./") || starts_with(file, "../")) return true;
+    if (file.starts_with("/usr/") || file.starts_with("./") || file.starts_with("../")) return true;
     return file.find("/libsanitizer/") != std::string::npos || file.find("/gcc/") != std::string::npos ||
            file.find("libstdc++") != std::string::npos || file.find('/') == std::string::npos;
 }
@@ -49,7 +47,7 @@ Owner CodeOwners::owner_of(const Frame& frame) const {
 }
 
 std::string short_function_name(std::string_view name) {
-    if (starts_with(name, "DOCTEST_ANON_")) return "the test case";
+    if (name.starts_with("DOCTEST_ANON_")) return "the test case";
     // An inlined lambda's body, as ThreadSanitizer names it.
     if (name == "operator()") return "a lambda";
     std::string out;
@@ -91,7 +89,7 @@ std::string short_function_name(std::string_view name) {
         return "lambda in " + short_function_name(out.substr(0, at));
     }
     if (!out.empty() && out.find('(') == std::string::npos) out += "()";
-    if (starts_with(out, "DOCTEST_ANON_")) return "the test case";
+    if (out.starts_with("DOCTEST_ANON_")) return "the test case";
     return out;
 }
 
