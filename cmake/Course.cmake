@@ -90,6 +90,7 @@ function(course_add_test_main target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "SANITIZER" "")
   add_library(${target} STATIC "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/crash_handler.cpp"
+                               "${PROJECT_SOURCE_DIR}/tests/support/report_writer.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/schedule_chaos.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/injected_failures.cpp")
   target_link_libraries(${target} PUBLIC doctest::doctest Threads::Threads)

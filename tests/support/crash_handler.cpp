@@ -12,6 +12,8 @@
 // fatal signal themselves, with symbolised frames.
 #include "crash_handler.hpp"
 
+#include "report_writer.hpp"
+
 #include <execinfo.h>
 #include <link.h>
 #include <signal.h>
@@ -22,6 +24,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define COURSE_SANITIZED 1
@@ -36,6 +39,8 @@ namespace course_test {
 #ifndef COURSE_SANITIZED
 namespace {
 
+namespace stream = course_test::stream;
+
 /// An executable segment of a loaded module, as dl_iterate_phdr saw it at start-up.
 struct Segment {
     std::uintptr_t start;
@@ -46,8 +51,6 @@ struct Segment {
 
 std::array<Segment, 96> g_segments{};
 int g_segment_count = 0;
-int g_fd = -1;
-pid_t g_owner = 0;
 alignas(16) char g_alternate_stack[64 * 1024];
 
 /// A fixed buffer that formats text without allocating.
@@ -87,15 +90,7 @@ public:
             text(one);
         }
     }
-    void write_to(int fd) const {
-        std::size_t done = 0;
-        while (done < used_) {
-            // The system call itself: write() may be wrapped to fail on a test's demand.
-            const auto n = static_cast<ssize_t>(syscall(SYS_write, fd, buffer_ + done, used_ - done));
-            if (n <= 0) return;
-            done += static_cast<std::size_t>(n);
-        }
-    }
+    std::string_view view() const { return {buffer_, used_}; }
 
 private:
     char buffer_[12 * 1024];
@@ -166,7 +161,7 @@ std::uintptr_t faulting_instruction(void* context) {
 void on_fatal_signal(int signal, siginfo_t* info, void* context) {
     // A child the code under test forked inherits this handler; it crashes as itself,
     // without speaking for the test process.
-    if (g_fd >= 0 && getpid() == g_owner) {
+    if (stream::is_open() && getpid() == stream::owner()) {
         Line line;
         line.text("{\"event\":\"crash\",\"signal\":");
         line.number(signal);
@@ -193,8 +188,8 @@ void on_fatal_signal(int signal, siginfo_t* info, void* context) {
             if (i > 0) line.text(",");
             frame(line, reinterpret_cast<std::uintptr_t>(frames[i]));
         }
-        line.text("]}\n");
-        line.write_to(g_fd);
+        line.text("]}");
+        stream::write_event_unlocked(line.view());
     }
     // SA_RESETHAND has put the default action back: raised again, the signal ends the
     // process as soon as this handler returns, with the status it would have had.
@@ -203,9 +198,7 @@ void on_fatal_signal(int signal, siginfo_t* info, void* context) {
 
 }  // namespace
 
-void install_crash_handler(int report_fd) {
-    g_fd = report_fd;
-    g_owner = getpid();
+void install_crash_handler() {
     dl_iterate_phdr(remember_segments, nullptr);
     // backtrace() loads the unwinder on first use, which allocates: do it now.
     void* warm_up[2];
@@ -226,7 +219,7 @@ void install_crash_handler(int report_fd) {
 
 #else
 
-void install_crash_handler(int /*report_fd*/) {}
+void install_crash_handler() {}
 
 #endif
 

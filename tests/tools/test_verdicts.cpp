@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "report_mac.hpp"
 #include "report_stream.hpp"
 #include "test_run.hpp"
 
@@ -171,4 +172,16 @@ TEST_CASE("the test main writes any bytes as valid JSON, and bad bytes stay visi
     CHECK(json_string("\xC3") == "\"\\\\xC3\"");                   // a truncated sequence
     CHECK(json_string("\xED\xA0\x80") == "\"\\\\xED\\\\xA0\\\\x80\"");  // a surrogate
     CHECK(json_string(std::string("\x01", 1)) == "\"\\u0001\"");
+}
+
+TEST_CASE("SHA-1 and HMAC-SHA-1 give the published test vectors") {
+    using course::report::hmac_sha1_hex;
+    using course::report::sha1_hex;
+    CHECK(sha1_hex("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    CHECK(sha1_hex("abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
+    CHECK(sha1_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+          "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    // RFC 2202, test cases 1 and 2.
+    CHECK(hmac_sha1_hex(std::string(20, '\x0b'), "Hi There") == "b617318655057264e28bc0b6fb378c8ef146be00");
+    CHECK(hmac_sha1_hex("Jefe", "what do ya want for nothing?") == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
 }
