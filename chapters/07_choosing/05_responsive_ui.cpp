@@ -50,7 +50,7 @@ Outcome ui_loop(int keyboard, int from_worker, std::atomic<int>& percent, std::j
     for (bool running = true; running;) {
         const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(last_frame + frame - Clock::now());
         pollfd events[2] = {{keyboard, POLLIN, 0}, {from_worker, POLLIN, 0}};
-        ::poll(events, 2, static_cast<int>(std::max(wait.count(), 0L)));
+        ::poll(events, 2, static_cast<int>(std::max(wait, std::chrono::milliseconds::zero()).count()));
         char byte = 0;
         if (events[0].revents & POLLIN && ::read(keyboard, &byte, 1) == 1 && byte == 'q') {
             worker.request_stop();  // cooperative: the worker stops at its next check

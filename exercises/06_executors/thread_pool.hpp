@@ -21,8 +21,9 @@ namespace course {
 /// \brief A queued call to run once: move-only and type-erased, like
 /// `std::move_only_function<void()>` (C++23), but small enough to live inside the queue.
 ///
-/// It holds a callable of at most two pointers in place (a `std::packaged_task` is one
-/// `shared_ptr`), so queueing a task allocates nothing beyond the task's shared state.
+/// It holds a callable as large as a `std::packaged_task` in place (one `shared_ptr` in
+/// GCC's library, a few pointers more in LLVM's), so queueing a task allocates nothing
+/// beyond the task's shared state.
 /// Unlike `std::function`, it accepts move-only callables and never copies them.
 class PoolJob {
 public:
@@ -72,7 +73,8 @@ private:
         if (manage_ != nullptr) std::exchange(manage_, nullptr)(Action::destroy, storage_, nullptr);
     }
 
-    alignas(std::max_align_t) unsigned char storage_[2 * sizeof(void*)];
+    alignas(std::max_align_t) unsigned char storage_[std::max(2 * sizeof(void*),
+                                                              sizeof(std::packaged_task<void()>))];
     void (*manage_)(Action, unsigned char*, unsigned char*) = nullptr;
 };
 

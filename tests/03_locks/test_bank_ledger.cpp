@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "bank_ledger.hpp"
@@ -32,6 +33,13 @@ long sum_of(const std::vector<long>& values) {
     return std::accumulate(values.begin(), values.end(), 0L);
 }
 
+std::string describe(const std::vector<long>& values) {
+    std::string text = "{";
+    for (const long value : values)
+        text += (text.size() > 1 ? ", " : "") + std::to_string(value);
+    return text + "}";
+}
+
 }  // namespace
 
 TEST_CASE("a new ledger holds its opening balances") {
@@ -55,6 +63,16 @@ TEST_CASE("a transfer moves the amount from one account to the other") {
     CHECK(bank.transfer(1, 2, 80));  // the whole balance may go
     CHECK(bank.snapshot() == std::vector<long>{70, 0, 87});
     CHECK(bank.total() == 157);
+}
+
+TEST_CASE("balances and totals beyond the range of int are kept exactly") {
+    // Five billion does not fit in an int: std::accumulate(..., 0) adds in int and overflows.
+    Ledger bank({3'000'000'000L, 2'000'000'000L});
+    CHECK(bank.total() == 5'000'000'000L);
+    CHECK(bank.transfer(0, 1, 2'500'000'000L));
+    CHECK(bank.balance(1) == 4'500'000'000L);
+    CHECK(bank.snapshot() == std::vector<long>{500'000'000L, 4'500'000'000L});
+    CHECK(bank.total() == 5'000'000'000L);
 }
 
 TEST_CASE("a transfer of more than the balance fails and changes nothing") {
@@ -164,6 +182,73 @@ TEST_CASE("an audit during transfers always sees the same total") {
     CHECK(wrong_snapshots == 0);
     CHECK(negative_balances == 0);
     CHECK(bank.total() == 1600);
+}
+
+TEST_CASE("one unit passed around by many threads is never spent twice") {
+    // Account 0 holds a single unit. Each thread takes it into an account of its own, checks
+    // that nobody else has it, and gives it back: every take is a race for the last of the
+    // balance. A balance checked under one lock and debited under another lets a second
+    // thread take the same unit in between, tens of thousands of chances here.
+    constexpr int threads = 4;
+    constexpr long attempts_each = course_test::thread_sanitizer ? 5'000 : 50'000;
+    Ledger bank({1, 0, 0, 0, 0});
+    std::atomic<int> holders{0};
+    std::atomic<long> spent_twice{0};
+    std::atomic<long> takes{0};
+    run_together(threads, [&](int t) {
+        const auto mine = static_cast<std::size_t>(t + 1);
+        for (long attempt = 0;
+             attempt < attempts_each && spent_twice.load(std::memory_order_relaxed) == 0;
+             ++attempt) {
+            if (!bank.transfer(0, mine, 1)) continue;
+            takes.fetch_add(1, std::memory_order_relaxed);
+            if (holders.fetch_add(1) != 0) spent_twice.fetch_add(1);
+            if (bank.balance(0) != 0) spent_twice.fetch_add(1);
+            holders.fetch_sub(1);
+            if (!bank.transfer(mine, 0, 1)) spent_twice.fetch_add(1);
+        }
+    });
+    INFO(takes.load() << " takes in all; the balances end as " << describe(bank.snapshot()));
+    CHECK_MESSAGE(spent_twice.load() == 0,
+                  "two threads took the same unit: check the balance and debit it under one lock");
+    CHECK(takes.load() > 0);
+    CHECK(bank.snapshot() == std::vector<long>{1, 0, 0, 0, 0});
+}
+
+TEST_CASE("an audit never falls between the debit and the credit of a transfer") {
+    // Two threads move one unit back and forth between two accounts as fast as they can
+    // while two auditors add up the ledger. A debit and a credit under two separate locks
+    // leave a moment in which the unit is in neither account: an auditor that gets the lock
+    // then sees a total one short. Each auditor stops at the first wrong total.
+    constexpr int movers = 2;
+    constexpr int auditors = 2;
+    constexpr long moves_each = course_test::thread_sanitizer ? 5'000 : 50'000;
+    Ledger bank({1, 1});
+    std::atomic<int> movers_running{movers};
+    std::atomic<long> wrong_totals{0};
+    std::atomic<long> audits{0};
+    run_together(movers + auditors, [&](int t) {
+        if (t < movers) {
+            struct LeaveOnExit {
+                std::atomic<int>& running;
+                ~LeaveOnExit() { running.fetch_sub(1); }
+            } leave{movers_running};
+            const std::size_t from = static_cast<std::size_t>(t);
+            for (long move = 0;
+                 move < moves_each && wrong_totals.load(std::memory_order_relaxed) == 0; ++move) {
+                bank.transfer(from, 1 - from, 1);
+            }
+            return;
+        }
+        while (movers_running.load() > 0 && wrong_totals.load(std::memory_order_relaxed) == 0) {
+            if (bank.total() != 2) wrong_totals.fetch_add(1);
+            audits.fetch_add(1, std::memory_order_relaxed);
+        }
+    });
+    INFO(audits.load() << " audits in all");
+    CHECK_MESSAGE(wrong_totals.load() == 0,
+                  "an audit saw money missing: debit and credit in one critical section");
+    CHECK(bank.total() == 2);
 }
 
 TEST_CASE("threads racing for the same small balance never overdraw it") {

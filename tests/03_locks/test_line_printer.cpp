@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -186,6 +187,19 @@ TEST_CASE("lines printed by many threads at once are all there and all intact") 
     CHECK(lines.size() == expected.size());
     CHECK(std::set<std::string>(lines.begin(), lines.end()) == expected);
     CHECK(printer.lines_printed() == expected.size());
+    // Each thread's own lines keep the order in which it printed them.
+    std::vector<int> next(threads, 0);
+    bool in_order = true;
+    for (const std::string& line : lines) {
+        int t = 0;
+        int i = 0;
+        if (std::sscanf(line.c_str(), "thread %d says line %d", &t, &i) != 2 || t < 0 ||
+            t >= threads)
+            continue;
+        in_order = in_order && i == next[static_cast<std::size_t>(t)];
+        next[static_cast<std::size_t>(t)] = i + 1;
+    }
+    CHECK_MESSAGE(in_order, "one thread's lines came out in another order than it printed them");
 }
 
 TEST_CASE("lines_printed can be read while other threads print") {

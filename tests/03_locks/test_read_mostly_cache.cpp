@@ -12,10 +12,13 @@
 #include <vector>
 
 #include "bounded_sync.hpp"
+#include "bounded_waits.hpp"
 #include "read_mostly_cache.hpp"
 
 using namespace std::chrono_literals;
 using course::ReadMostlyCache;
+using course_test::Gate;
+using course_test::patience;
 using course_test::Rendezvous;
 using course_test::run_together;
 
@@ -193,6 +196,53 @@ TEST_CASE("threads that miss the same key together compute it only once") {
     CHECK(wrong_values.load() == 0);
     CHECK(computed_twice == 0);
     CHECK(cache.size() == rounds + 1);
+}
+
+TEST_CASE("the compute function never runs twice at the same time") {
+    // Thread 0 misses key 1 and, in the middle of computing it, waits until thread 1, which
+    // asks for key 2, is either asleep (waiting for the lock, as it must) or computing key 2
+    // as well. A value computed outside the exclusive lock lets the two run together.
+    std::atomic<int> computing{0};
+    std::atomic<int> overlaps{0};
+    std::atomic<bool> second_computing{false};
+    std::atomic<bool> second_asking{false};
+    std::atomic<pid_t> second_id{0};
+    Gate first_computing;
+    ReadMostlyCache<int, long> cache([&](const int& key) -> long {
+        if (computing.fetch_add(1) != 0) overlaps.fetch_add(1);
+        if (key == 2) second_computing.store(true);
+        if (key == 1) {
+            first_computing.open();
+            const auto give_up = std::chrono::steady_clock::now() + patience;
+            while (!second_asking.load() && std::chrono::steady_clock::now() < give_up)
+                std::this_thread::yield();
+            while (!second_computing.load() && std::chrono::steady_clock::now() < give_up) {
+                if (course_test::falls_asleep_within(second_id.load(), 20ms)) break;
+            }
+        }
+        computing.fetch_sub(1);
+        return key * 10L;
+    });
+    long first = 0;
+    long second = 0;
+    run_together(2, [&](int t) {
+        if (t == 0) {
+            struct OpenOnExit {  // a get() that throws must not keep thread 1 waiting
+                Gate& gate;
+                ~OpenOnExit() { gate.open(); }
+            } open{first_computing};
+            first = cache.get(1);
+            return;
+        }
+        second_id.store(course_test::kernel_thread_id());
+        first_computing.wait_for(patience);
+        second_asking.store(true);
+        second = cache.get(2);
+    });
+    INFO("compute the value under the exclusive lock: then no two computations overlap");
+    CHECK(overlaps.load() == 0);
+    CHECK(first == 10);
+    CHECK(second == 20);
 }
 
 TEST_CASE("readers visit a cached value at the same time") {

@@ -28,6 +28,20 @@ TEST_CASE("increment adds one and add adds any amount, negative included") {
     CHECK(counter.value() == -8);
 }
 
+TEST_CASE("values beyond the range of int are kept exactly") {
+    // The value is a long: five billion does not fit in an int.
+    SafeCounter counter(3'000'000'000L);
+    counter.add(2'000'000'000L);
+    CHECK(counter.value() == 5'000'000'000L);
+    counter.increment();
+    CHECK(counter.value() == 5'000'000'001L);
+    CHECK(counter.increment_if_below(6'000'000'000L));
+    CHECK_FALSE(counter.increment_if_below(5'000'000'002L));
+    CHECK(counter.value() == 5'000'000'002L);
+    counter.add(-5'000'000'002L);
+    CHECK(counter.value() == 0);
+}
+
 TEST_CASE("increment_if_below counts up to the limit and no further") {
     SafeCounter counter;
     CHECK(counter.increment_if_below(2));
@@ -124,6 +138,36 @@ TEST_CASE("the limit is never exceeded, even when many threads reach it together
     }
     INFO("the worst round ended at " << worst << " for a limit of " << limit);
     CHECK(rounds_over == 0);
+}
+
+TEST_CASE("a limit of one lets one thread in at a time, however often they all try") {
+    // The counter as a one-seat room: increment_if_below(1) enters, add(-1) leaves. Every
+    // entry is a race for the last seat, so a check and an increment under two locks get
+    // tens of thousands of chances here instead of one per round: another thread checks
+    // between them, and two threads are inside together.
+    constexpr int threads = 4;
+    constexpr long attempts_each = course_test::thread_sanitizer ? 5'000 : 50'000;
+    SafeCounter seat;
+    std::atomic<int> inside{0};
+    std::atomic<long> crowded{0};
+    std::atomic<long> entries{0};
+    run_together(threads, [&](int) {
+        for (long attempt = 0;
+             attempt < attempts_each && crowded.load(std::memory_order_relaxed) == 0; ++attempt) {
+            if (!seat.increment_if_below(1)) continue;
+            entries.fetch_add(1, std::memory_order_relaxed);
+            if (inside.fetch_add(1) != 0) crowded.fetch_add(1);
+            if (seat.value() != 1) crowded.fetch_add(1);
+            inside.fetch_sub(1);
+            seat.add(-1);
+        }
+    });
+    INFO(entries.load() << " entries in all");
+    CHECK_MESSAGE(
+        crowded.load() == 0,
+        "two threads got the only seat at the same time: check and increment under one lock");
+    CHECK(entries.load() > 0);
+    CHECK(seat.value() == 0);
 }
 
 TEST_CASE("every success of increment_if_below is one increment, exactly") {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "blocking_queue.hpp"
@@ -16,8 +17,10 @@ using course::BlockingQueue;
 using course::QueueClosed;
 using course_test::Crew;
 using course_test::Gate;
+using course_test::Hooked;
 using course_test::patience;
 using course_test::Rendezvous;
+using course_test::ThreadIds;
 
 // Threads in these tests share the queue through a shared_ptr: a thread stuck in a wrong
 // get() is left behind when the test gives up, and must not outlive what it uses.
@@ -44,14 +47,13 @@ TEST_CASE("try_get on an empty queue returns nothing, at once") {
 TEST_CASE("get waits for an item instead of returning empty-handed") {
     auto queue = std::make_shared<BlockingQueue<int>>();
     auto got = std::make_shared<std::optional<int>>();
-    auto consumer_started = std::make_shared<Gate>();
+    auto consumer_id = std::make_shared<ThreadIds>(1);
     Crew crew;
     crew.start([=] {
-        consumer_started->open();
+        consumer_id->tell(0);
         *got = queue->get();  // nothing queued yet: must wait
     });
-    REQUIRE(consumer_started->wait_for(patience));
-    course_test::give_wrong_code_a_chance();  // a get() that does not wait returns now
+    consumer_id->wait_until_all_asleep();  // a get() that does not wait has returned by now
     queue->put(42);
     REQUIRE_MESSAGE(crew.finish_within(patience), "get() never returned although an item was put");
     CHECK_MESSAGE(*got == 42, "get() returned before the item was put: it must wait while the queue is empty");
@@ -198,24 +200,177 @@ TEST_CASE("join returns at once when every task is done, and task_done too often
 }
 
 TEST_CASE("close wakes every consumer waiting in get") {
+    // Each consumer tells its thread id; the test closes the queue only once all of them
+    // are asleep inside get(), so that every one of them has to be woken.
     constexpr int consumers = 4;
     auto queue = std::make_shared<BlockingQueue<int>>();
-    auto about_to_wait = std::make_shared<Rendezvous>(consumers);
+    auto ids = std::make_shared<ThreadIds>(consumers);
     auto nothing_count = std::make_shared<std::atomic<int>>(0);
     Crew crew;
     for (int c = 0; c < consumers; ++c) {
         crew.start([=] {
-            about_to_wait->count_down();
+            ids->tell(c);
             if (!queue->get().has_value()) nothing_count->fetch_add(1);
         });
     }
-    REQUIRE(about_to_wait->wait_for(patience));
-    course_test::give_wrong_code_a_chance();  // let them all fall asleep in get()
+    ids->wait_until_all_asleep();
     queue->close();
     const bool all_woke = crew.finish_within(patience);
     REQUIRE_MESSAGE(all_woke, "only " << crew.finished() << " of " << consumers
                                       << " consumers woke up after close(): every waiter must be notified");
     CHECK(nothing_count->load() == consumers);
+}
+
+TEST_CASE("the last task_done wakes every thread waiting in join") {
+    // Python allows several joiners; each one waits for the same moment. The test calls the
+    // last task_done() only once all of them are asleep inside join().
+    constexpr int joiners = 3;
+    auto queue = std::make_shared<BlockingQueue<int>>();
+    queue->put(1);
+    REQUIRE(queue->get() == 1);
+    auto ids = std::make_shared<ThreadIds>(joiners);
+    Crew crew;
+    for (int j = 0; j < joiners; ++j) {
+        crew.start([=] {
+            ids->tell(j);
+            queue->join();
+        });
+    }
+    ids->wait_until_all_asleep();
+    queue->task_done();
+    const bool all_woke = crew.finish_within(patience);
+    REQUIRE_MESSAGE(
+        all_woke,
+        "only " << crew.finished() << " of " << joiners
+                << " threads came back from join() after the last task_done(): wake them all");
+}
+
+TEST_CASE("get keeps waiting when another thread takes the item it was woken for") {
+    // A consumer sleeps in get(). The test puts an item, and while put() holds the queue's
+    // lock (it is moving the item in), a thief starts try_get() and has to wait for that
+    // lock: when put() lets go, the thief is first in line and usually gets the lock before
+    // the woken consumer. The thief then keeps the lock (while it moves the item out) until
+    // the consumer is awake and waiting for it. The consumer finds the queue empty, and must
+    // wait on (the predicate loop) instead of returning; the next item is its own.
+    constexpr int rounds = 20;
+    int stolen_rounds = 0;
+    for (int round = 0; round < rounds && stolen_rounds < 3; ++round) {
+        CAPTURE(round);
+        auto queue = std::make_shared<BlockingQueue<Hooked<int>>>();
+        auto consumer_id = std::make_shared<ThreadIds>(1);
+        auto consumer_got = std::make_shared<std::optional<int>>();
+        Crew consumer;
+        consumer.start([=] {
+            consumer_id->tell(0);
+            if (std::optional<Hooked<int>> item = queue->get()) *consumer_got = item->value;
+        });
+        consumer_id->wait_until_all_asleep();
+        const pid_t consumer_tid = consumer_id->id(0);
+        const std::optional<unsigned long> consumer_sleeps_on =
+            course_test::futex_address(consumer_tid);
+
+        auto thief_id = std::make_shared<std::atomic<pid_t>>(0);
+        auto thief_go = std::make_shared<std::atomic<bool>>(false);
+        auto thief_got = std::make_shared<std::optional<int>>();
+        Crew thief;
+        thief.start([=] {
+            thief_id->store(course_test::kernel_thread_id());
+            const auto give_up = std::chrono::steady_clock::now() + patience;
+            while (!thief_go->load() && std::chrono::steady_clock::now() < give_up)
+                std::this_thread::yield();
+            if (consumer_sleeps_on) {
+                Hooked<int>::on_next_copy([=] {  // taking the item, under the queue's lock
+                    course_test::woken_and_waiting_for_lock_within(consumer_tid,
+                                                                   *consumer_sleeps_on, patience);
+                });
+            }
+            if (std::optional<Hooked<int>> item = queue->try_get()) *thief_got = item->value;
+            Hooked<int>::disarm();
+        });
+        while (thief_id->load() == 0)
+            std::this_thread::yield();
+        {
+            struct GoOnExit {  // a put() that throws must not leave the thief spinning
+                std::atomic<bool>& go;
+                ~GoOnExit() {
+                    go.store(true);
+                    Hooked<int>::disarm();
+                }
+            } go_on_exit{*thief_go};
+            Hooked<int>::on_next_copy([=] {
+                thief_go->store(true);
+                // The thief now waits for the lock that put() holds.
+                course_test::falls_asleep_within(thief_id->load(), patience);
+            });
+            queue->put(Hooked<int>(round));
+        }
+        REQUIRE(thief.finish_within(patience));
+        const bool stolen = thief_got->has_value();
+        if (stolen) {
+            ++stolen_rounds;
+            course_test::falls_asleep_within(consumer_tid, patience);  // asleep again, or returned
+        }
+        queue->put(Hooked<int>(-1));
+        REQUIRE_MESSAGE(consumer.finish_within(patience),
+                        "get() never returned although two items were put");
+        if (stolen) {
+            CHECK_MESSAGE(*consumer_got == -1,
+                          "get() returned "
+                              << (consumer_got->has_value() ? "the wrong item" : "nothing")
+                              << " while the queue was open: after a wake-up, check again and "
+                                 "wait again");
+        } else {
+            CHECK(*consumer_got == round);
+        }
+    }
+    INFO(stolen_rounds << " rounds in which the thief took the item first");
+}
+
+TEST_CASE("a put refused by a closed queue adds nothing and counts no task") {
+    BlockingQueue<int> queue;
+    queue.put(1);
+    queue.close();
+    CHECK_THROWS_AS(queue.put(2), QueueClosed);
+    CHECK(queue.size() == 1);
+    REQUIRE(queue.get() == 1);
+    queue.task_done();
+    // The refused item is no unfinished task: join() has nothing to wait for.
+    const auto joined = course_test::returns_within(patience, [&queue] {
+        queue.join();
+        return true;
+    });
+    CHECK_MESSAGE(joined.has_value(), "join() waits for the item that put() refused");
+    CHECK_THROWS_AS(queue.task_done(), std::logic_error);
+}
+
+TEST_CASE("size can be read while other threads put and get") {
+    // size() reads the deque, so it needs the lock as much as put() and get() do; the
+    // ThreadSanitizer build of this test reports a size() without it.
+    constexpr int items = 3000;
+    auto queue = std::make_shared<BlockingQueue<int>>();
+    auto wrong_sizes = std::make_shared<std::atomic<int>>(0);
+    auto moving = std::make_shared<std::atomic<bool>>(true);
+    Crew crew;
+    crew.start([=] {
+        for (int i = 0; i < items; ++i)
+            queue->put(i);
+    });
+    crew.start([=] {
+        for (int i = 0; i < items; ++i) {
+            if (!queue->get())
+                throw std::runtime_error("get() returned nothing from an open queue");
+        }
+        moving->store(false);
+    });
+    crew.start([=] {
+        while (moving->load()) {
+            if (queue->size() > static_cast<std::size_t>(items)) wrong_sizes->fetch_add(1);
+        }
+    });
+    REQUIRE(crew.finish_within(patience));
+    crew.rethrow_error();
+    CHECK(wrong_sizes->load() == 0);
+    CHECK(queue->size() == 0);
 }
 
 TEST_CASE("a closed queue refuses put but hands out what it holds, then nothing") {

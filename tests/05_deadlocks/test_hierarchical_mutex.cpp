@@ -13,6 +13,7 @@
 
 using course::HierarchicalMutex;
 using course::LockOrderError;
+using course_test::Gate;
 using course_test::Rendezvous;
 using course_test::run_together;
 using namespace std::chrono_literals;
@@ -52,6 +53,44 @@ TEST_CASE("a refused lock leaves the mutex free for other threads") {
         if (taken) accounts.unlock();
     }));
     CHECK_MESSAGE(taken, "after a refused lock(), another thread could not take the mutex");
+}
+
+TEST_CASE("a refused lock throws at once, even while another thread holds that mutex") {
+    // Thread 0 holds `accounts` until thread 1's refused lock() has come back. A lock() that
+    // waits for the mutex before it checks the order would wait for thread 0, which only
+    // lets go after waiting in vain for a few seconds.
+    HierarchicalMutex accounts(300), log(100);
+    Rendezvous accounts_held(2);
+    Gate refused;
+    bool threw = false;
+    bool came_back_at_once = false;
+    REQUIRE_NOTHROW(run_together(2, [&](int i) {
+        if (i == 0) {
+            struct LeaveOnExit {  // a lock() that throws must not keep thread 1 waiting
+                Rendezvous& meeting;
+                ~LeaveOnExit() { meeting.abandon(); }
+            } leave{accounts_held};
+            std::lock_guard a(accounts);
+            accounts_held.arrive_and_wait_for(10s);
+            came_back_at_once = refused.wait_for(5s);
+            return;
+        }
+        struct OpenOnExit {
+            Gate& gate;
+            ~OpenOnExit() { gate.open(); }
+        } open{refused};
+        if (!accounts_held.arrive_and_wait_for(10s)) return;
+        std::lock_guard g(log);
+        try {
+            accounts.lock();
+            accounts.unlock();
+        } catch (const LockOrderError&) {
+            threw = true;
+        }
+    }));
+    CHECK(threw);
+    CHECK_MESSAGE(came_back_at_once,
+                  "lock() waited for a mutex it was going to refuse: check the order first");
 }
 
 TEST_CASE("two mutexes on the same level cannot be held together") {
@@ -144,6 +183,48 @@ TEST_CASE("what one thread holds does not restrict another thread") {
     }));
     CHECK(level_seen_by_other == std::nullopt);
     CHECK(met);
+}
+
+TEST_CASE("a try_lock that finds the mutex taken by another thread changes nothing for this one") {
+    // Thread 0 holds `log`; thread 1's try_lock of it must fail and leave thread 1 holding
+    // nothing, so that it may still lock a higher level afterwards.
+    HierarchicalMutex log(100), accounts(300);
+    Rendezvous log_is_held(2), done(2);
+    std::atomic<bool> met{true};
+    bool taken = true;
+    std::optional<unsigned long> level_after{0};
+    bool higher_allowed = false;
+    REQUIRE_NOTHROW(run_together(2, [&](int i) {
+        struct LeaveOnExit {
+            Rendezvous& first;
+            Rendezvous& second;
+            ~LeaveOnExit() {
+                first.abandon();
+                second.abandon();
+            }
+        } leave{log_is_held, done};
+        if (i == 0) {
+            std::lock_guard g(log);
+            if (!log_is_held.arrive_and_wait_for(10s)) met = false;
+            if (!done.arrive_and_wait_for(10s)) met = false;
+            return;
+        }
+        if (!log_is_held.arrive_and_wait_for(10s)) met = false;
+        taken = log.try_lock();
+        if (taken) log.unlock();
+        level_after = HierarchicalMutex::this_thread_level();
+        try {
+            std::lock_guard a(accounts);
+            higher_allowed = true;
+        } catch (const LockOrderError&) {
+        }
+        if (!done.arrive_and_wait_for(10s)) met = false;
+    }));
+    CHECK(met);
+    CHECK_FALSE(taken);
+    CHECK_MESSAGE(level_after == std::nullopt,
+                  "a failed try_lock() left this thread holding a level");
+    CHECK_MESSAGE(higher_allowed, "after a failed try_lock(), locking a higher level was refused");
 }
 
 TEST_CASE("a hierarchical mutex still keeps two threads out of each other's way") {

@@ -132,6 +132,39 @@ TEST_CASE("many threads withdrawing from one account never overdraw it") {
     }
 }
 
+TEST_CASE("one unit passed around by many threads is never spent twice") {
+    // The pot holds a single unit. Each thread moves it into a pocket of its own, checks
+    // that nobody else has it, and moves it back: every transfer out of the pot is a race
+    // for its last unit. A balance checked before the locks are taken lets a second thread
+    // take the same unit in between, tens of thousands of chances here.
+    constexpr int threads = 4;
+    constexpr long attempts_each = course_test::thread_sanitizer ? 5'000 : 50'000;
+    Account pot(1);
+    std::deque<Account> pockets(threads);
+    std::atomic<int> holders{0};
+    std::atomic<long> spent_twice{0};
+    std::atomic<long> takes{0};
+    REQUIRE_NOTHROW(run_together(threads, [&](int i) {
+        Account& mine = pockets[static_cast<std::size_t>(i)];
+        for (long attempt = 0;
+             attempt < attempts_each && spent_twice.load(std::memory_order_relaxed) == 0;
+             ++attempt) {
+            if (!transfer(pot, mine, 1)) continue;
+            takes.fetch_add(1, std::memory_order_relaxed);
+            if (holders.fetch_add(1) != 0) spent_twice.fetch_add(1);
+            if (pot.balance() != 0) spent_twice.fetch_add(1);
+            holders.fetch_sub(1);
+            if (!transfer(mine, pot, 1)) spent_twice.fetch_add(1);
+        }
+    }));
+    INFO(takes.load() << " takes in all; the pot ends at " << pot.balance());
+    CHECK_MESSAGE(spent_twice.load() == 0,
+                  "two threads took the same unit: check the balance under both locks");
+    CHECK(takes.load() > 0);
+    CHECK(pot.balance() == 1);
+    CHECK(total(pockets) == 0);
+}
+
 TEST_CASE("every transfer that reports success really moved the money") {
     // Two threads pay each other, one also pays itself; what each call returned must add
     // up to the final balances.

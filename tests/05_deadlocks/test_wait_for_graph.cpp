@@ -76,6 +76,17 @@ TEST_CASE("a lock that nobody holds makes no edge, but its waiter is still in th
     CHECK(build_wait_for_graph({{1, "A"}}, {{5, "B"}}) == expected);
 }
 
+TEST_CASE("a thread waiting for several locks waits for the holders of each") {
+    const WaitForGraph expected{{1, {}}, {2, {}}, {3, {1, 2}}};
+    CHECK(build_wait_for_graph({{1, "A"}, {2, "B"}}, {{3, "A"}, {3, "B"}}) == expected);
+}
+
+TEST_CASE("no records give an empty graph") {
+    CHECK(build_wait_for_graph({}, {}).empty());
+    const WaitForGraph holders_only{{1, {}}, {2, {}}};
+    CHECK(build_wait_for_graph({{1, "A"}, {2, "B"}}, {}) == holders_only);
+}
+
 TEST_CASE("two threads waiting for each other's lock are a deadlock") {
     // Section 1 of the lesson: thread 1 holds A and waits for B, thread 2 the other way.
     const WaitForGraph graph = build_wait_for_graph({{1, "A"}, {2, "B"}}, {{1, "B"}, {2, "A"}});
@@ -99,6 +110,29 @@ TEST_CASE("a diamond of waits is not a deadlock") {
     // Threads that wait for nobody, and no threads at all.
     CHECK(find_deadlock({{1, {}}, {2, {}}}).empty());
     CHECK(find_deadlock({}).empty());
+}
+
+TEST_CASE("a thread that appears only as a target waits for nobody") {
+    // The example of the documentation: 4 has no key of its own.
+    CHECK(find_deadlock({{1, {2, 3}}, {2, {4}}, {3, {4}}}).empty());
+    CHECK(find_deadlock({{1, {2}}, {2, {3}}}).empty());
+    CHECK(find_deadlock({{1, {2}}, {2, {1, 9}}}) == std::vector<int>{1, 2});
+}
+
+TEST_CASE("with several cycles, one of them comes back whole") {
+    // Two cycles apart, and two that share a thread (a figure eight): any one of the cycles
+    // is a right answer, a mix of them is not.
+    const WaitForGraph apart{{1, {2}}, {2, {1}}, {5, {6}}, {6, {7}}, {7, {5}}};
+    const std::vector<int> one = find_deadlock(apart);
+    CHECK_MESSAGE(is_reported_cycle(apart, one), "returned " << course_test::braced(one));
+    const WaitForGraph figure_eight{{1, {2}}, {2, {1, 3}}, {3, {2}}};
+    const std::vector<int> other = find_deadlock(figure_eight);
+    CHECK_MESSAGE(is_reported_cycle(figure_eight, other),
+                  "returned " << course_test::braced(other));
+    const WaitForGraph self_and_pair{{4, {4}}, {6, {7}}, {7, {6}}};
+    const std::vector<int> third = find_deadlock(self_and_pair);
+    CHECK_MESSAGE(is_reported_cycle(self_and_pair, third),
+                  "returned " << course_test::braced(third));
 }
 
 TEST_CASE("the cycle comes back in the order of the waits, starting with its smallest thread") {

@@ -122,7 +122,7 @@ struct Fixture {
 // The descriptors open in this process right now.
 std::set<int> open_descriptors() {
     std::set<int> fds;
-    DIR* dir = opendir("/proc/self/fd");
+    DIR* dir = opendir("/dev/fd");  // Linux: a link to /proc/self/fd; macOS has no /proc
     if (dir == nullptr) return fds;
     while (const dirent* entry = readdir(dir)) {
         if (entry->d_name[0] != '.') fds.insert(std::atoi(entry->d_name));
@@ -259,7 +259,7 @@ TEST_CASE("a worker killed by a signal fails its unfinished tasks with BrokenPro
     CHECK(course_test::no_children_left());
 }
 
-TEST_CASE("a worker that dies on its own breaks the pool: every unfinished task fails, the other workers are killed") {
+TEST_CASE("a worker that dies on its own breaks the pool: every unfinished task fails, the other workers are killed" * course_test::linux_only()) {
     // Python's ProcessPoolExecutor: once a worker is gone, every future not finished yet,
     // running or pending, on any worker, fails with BrokenProcessPool, and the remaining
     // workers are terminated. The task held on the other worker is never let through.
@@ -336,7 +336,7 @@ TEST_CASE("several threads can submit at the same time") {
     }
 }
 
-TEST_CASE("a signal that interrupts an idle worker's read() is no reason to stop") {
+TEST_CASE("a signal that interrupts an idle worker's read() is no reason to stop" * course_test::linux_only()) {
     // A worker waits for its next task in read(); a signal with a handler (and without
     // SA_RESTART) makes that read() fail with EINTR, which only means: read again.
     const InterruptingSignal usr1(SIGUSR1);
@@ -358,7 +358,7 @@ TEST_CASE("a signal that interrupts an idle worker's read() is no reason to stop
     CHECK(course_test::no_children_left());
 }
 
-TEST_CASE("the pool reaps its own workers, never a child of the program's") {
+TEST_CASE("the pool reaps its own workers, never a child of the program's" * course_test::linux_only()) {
     // The program has a child of its own, already ended and waiting to be reaped. A pool
     // that waited for "any child" would reap it in the place of one of its workers.
     const pid_t own_child = fork();

@@ -210,7 +210,7 @@ TEST_CASE("an exception that is not a std::exception comes out of result() too")
     CHECK_THROWS_AS(task.result(), int);  // as often as asked
 }
 
-TEST_CASE("every thread waiting for the task wakes when the work ends") {
+TEST_CASE("every thread waiting for the task wakes when the work ends" * course_test::linux_only()) {
     // Two threads besides this one wait in wait(); the work ends only once both are
     // asleep there. A notification for one waiter only would leave the other asleep
     // (it is then left behind, and so owns a share of the task and of what it counts).

@@ -206,7 +206,7 @@ TEST_CASE("after a failure, no thread takes a new chunk") {
     CHECK(calls == 6);
 }
 
-TEST_CASE("when two chunks fail, the exception thrown first reaches the caller") {
+TEST_CASE("when two chunks fail, the exception thrown first reaches the caller" * course_test::linux_only()) {
     // Chunks 0 and 1 run at once on the two threads. Element 0 fails at once; element 1
     // fails only after the thread of element 0 has ended, so its exception is the later one.
     course_test::Rendezvous both_running(2);

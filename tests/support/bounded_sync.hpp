@@ -16,6 +16,21 @@ namespace course_test {
 
 using namespace std::chrono_literals;
 
+/// True in a ThreadSanitizer build, where every memory access costs several times more. A
+/// test that repeats a racy step many times for the plain run's sake (where a mistake that
+/// is no data race must show) may repeat it fewer times there.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool thread_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool thread_sanitizer = true;
+#else
+inline constexpr bool thread_sanitizer = false;
+#endif
+#else
+inline constexpr bool thread_sanitizer = false;
+#endif
+
 /// The usual bound on a wait for something a correct solution does in microseconds: far
 /// more than a loaded machine needs, and well under an exercise's time limit. A wrong
 /// solution (threads run one after another, a lost wake-up) then fails after it, instead
@@ -115,7 +130,15 @@ inline void run_together(int count, const std::function<void(int)>& body) {
     std::latch start_line(count);
     std::vector<std::exception_ptr> errors(static_cast<std::size_t>(count));
     {
-        std::vector<std::jthread> threads;
+        std::vector<std::thread> threads;
+        // Joined however the block is left, as std::jthreads would be; plain threads so that
+        // the tests build with a standard library that has no std::jthread.
+        struct JoinAll {
+            std::vector<std::thread>& threads;
+            ~JoinAll() {
+                for (std::thread& thread : threads) thread.join();
+            }
+        } join_all{threads};
         for (int i = 0; i < count; ++i) {
             threads.emplace_back([&, i] {
                 start_line.arrive_and_wait();
@@ -126,7 +149,7 @@ inline void run_together(int count, const std::function<void(int)>& body) {
                 }
             });
         }
-    }  // the jthreads join here
+    }  // the threads join here
     for (const std::exception_ptr& error : errors) {
         if (error) std::rethrow_exception(error);
     }

@@ -9,11 +9,25 @@
 // unwinder is loaded before any crash can happen.
 //
 // Sanitizer builds keep their own handler: ThreadSanitizer and AddressSanitizer report a
-// fatal signal themselves, with symbolised frames.
+// fatal signal themselves, with symbolised frames. The module list and the machine context
+// are read the Linux way (dl_iterate_phdr, ucontext registers); elsewhere a crash is left to
+// the system's own report.
 #include "crash_handler.hpp"
 
 #include "report_writer.hpp"
 
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define COURSE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define COURSE_SANITIZED 1
+#endif
+#endif
+#if defined(__linux__) && !defined(COURSE_SANITIZED)
+#define COURSE_CRASH_HANDLER 1
+#endif
+
+#if defined(COURSE_CRASH_HANDLER)
 #include <execinfo.h>
 #include <link.h>
 #include <signal.h>
@@ -25,18 +39,11 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
-
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define COURSE_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define COURSE_SANITIZED 1
-#endif
 #endif
 
 namespace course_test {
 
-#ifndef COURSE_SANITIZED
+#if defined(COURSE_CRASH_HANDLER)
 namespace {
 
 namespace stream = course_test::stream;
@@ -210,7 +217,7 @@ void install_crash_handler() {
     sigaltstack(&alternate, nullptr);
     struct sigaction action {};
     action.sa_sigaction = on_fatal_signal;
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+    action.sa_flags = static_cast<int>(SA_SIGINFO | SA_ONSTACK | SA_RESETHAND);
     sigemptyset(&action.sa_mask);
     for (const int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS}) {
         sigaction(signal, &action, nullptr);

@@ -9,19 +9,23 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <sstream>
 #include <string>
 #include <string_view>
 
 #include "crash_handler.hpp"
+#include "platform.hpp"
 #include "report_stream.hpp"
 #include "report_writer.hpp"
 #include "schedule_chaos.hpp"
@@ -207,6 +211,25 @@ void send_sanitizer_reports_to_the_tool() {
 #endif
 }
 
+// Where a case needs Linux and this is not Linux, says once why such cases are skipped
+// (doctest itself only counts them).
+void explain_linux_only_cases() {
+    if (course_test::has_proc) return;
+    int count = 0;
+    for (const doctest::detail::TestCase& tc : doctest::detail::getRegisteredTests()) {
+        if (tc.m_skip && tc.m_description != nullptr &&
+            std::strcmp(tc.m_description, course_test::linux_only_reason) == 0) {
+            ++count;
+        }
+    }
+    if (count == 0) return;
+    std::fprintf(stderr,
+                 "note: %d test case(s) of this program are skipped on this system: they watch "
+                 "threads or processes through /proc, which only Linux has. Run them on Linux or "
+                 "in the course's dev container.\n",
+                 count);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -222,9 +245,12 @@ int main(int argc, char** argv) {
     // Under the course tool, output goes to a file: line buffering keeps what a test
     // printed before it crashed or hung.
     if (course_test::stream::is_open()) std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+#if defined(__linux__)
     // On a timeout the course tool attaches gdb to show where each thread is blocked.
-    // Yama's ptrace_scope=1 allows that only if we say so.
+    // Yama's ptrace_scope=1 (a Linux security module) allows that only if we say so.
     prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+#endif
+    explain_linux_only_cases();
     doctest::Context context(argc, argv);
     return context.run();
 }

@@ -20,7 +20,7 @@ inline bool no_children_left() {
     return pid == -1 && errno == ECHILD;
 }
 
-/// The number of entries of a /proc folder such as /proc/self/fd (0 if it cannot be read).
+/// The number of entries of a folder such as /dev/fd or /proc/self/task (0 if it cannot be read).
 inline std::size_t proc_entry_count(const char* folder) {
     std::size_t count = 0;
     DIR* dir = opendir(folder);
@@ -32,9 +32,10 @@ inline std::size_t proc_entry_count(const char* folder) {
     return count;
 }
 
-/// The number of file descriptors this process has open right now.
+/// The number of file descriptors this process has open right now. /dev/fd lists them on
+/// Linux (a link to /proc/self/fd) and on macOS alike.
 inline std::size_t open_descriptor_count() {
-    const std::size_t count = proc_entry_count("/proc/self/fd");
+    const std::size_t count = proc_entry_count("/dev/fd");
     return count == 0 ? 0 : count - 1;  // the descriptor opendir itself held
 }
 

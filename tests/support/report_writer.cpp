@@ -2,8 +2,10 @@
 #include "report_writer.hpp"
 
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 
 #include <atomic>
 #include <cerrno>
@@ -19,6 +21,19 @@
 namespace course_test::stream {
 
 namespace {
+
+// The system calls themselves where we can, not the C library's wrappers: a test may arm
+// write() to fail (see injected_failures.cpp), and the key is read before a sanitizer's
+// interceptors are ready.
+#if defined(__linux__)
+long raw_read(int fd, void* data, std::size_t size) { return syscall(SYS_read, fd, data, size); }
+long raw_write(int fd, const void* data, std::size_t size) { return syscall(SYS_write, fd, data, size); }
+void raw_close(int fd) { raw_close(fd); }
+#else
+long raw_read(int fd, void* data, std::size_t size) { return read(fd, data, size); }
+long raw_write(int fd, const void* data, std::size_t size) { return write(fd, data, size); }
+void raw_close(int fd) { close(fd); }
+#endif
 
 int g_fd = -1;
 pid_t g_owner = 0;
@@ -39,30 +54,32 @@ int descriptor_from(const char* variable) {
 }
 
 /// Runs before every constructor of the program, the code under test's included: the key
-/// is read and its descriptor closed before anything else could read it. Raw system calls
-/// only: the C library and a sanitizer's interceptors may not be ready yet.
+/// is read and its descriptor closed before anything else could read it.
 void read_key(int, char**, char**) {
     const int fd = descriptor_from(course::report::key_variable);
     if (fd < 0) return;
     std::size_t got = 0;
     while (got < sizeof g_key) {
-        const long n = syscall(SYS_read, fd, g_key + got, sizeof g_key - got);
+        const long n = raw_read(fd, g_key + got, sizeof g_key - got);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         got += static_cast<std::size_t>(n);
     }
     g_key_length = got;
-    syscall(SYS_close, fd);
+    raw_close(fd);
 }
 
+#if defined(__ELF__)
 __attribute__((section(".preinit_array"), used)) void (*const g_read_key)(int, char**, char**) = read_key;
+#else
+// Without ELF's pre-initialisation, the earliest constructor there is.
+__attribute__((constructor(101))) void read_key_early() { read_key(0, nullptr, nullptr); }
+#endif
 
 void write_all(const char* data, std::size_t size) {
     std::size_t done = 0;
     while (done < size) {
-        // The system call itself, not write(): a test may arm write() to fail (see
-        // injected_failures.cpp), and the stream must not lose an event to that.
-        const long n = syscall(SYS_write, g_fd, data + done, size - done);
+        const long n = raw_write(g_fd, data + done, size - done);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) return;
         done += static_cast<std::size_t>(n);

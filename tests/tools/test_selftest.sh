@@ -73,6 +73,7 @@ echo "\${COURSE_CHAOS_SEED:-none}" >>"$path.seeds"
 passed=true
 for failing in $*; do [[ \$run == "\$failing" ]] && passed=false; done
 report() { echo "\$1" >&"\$COURSE_REPORT_FD"; }
+report '{"event":"stream","version":2,"pid":'"$$"'}'
 report '{"event":"schedule","seed":'"\${COURSE_CHAOS_SEED:-0}"'}'
 report '{"event":"start","name":"only"}'
 [[ \$passed == false ]] && report '{"event":"failure","file":"t.cpp","line":1,"message":"CHECK( total == 3 ) is NOT correct!"}'
