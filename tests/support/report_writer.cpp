@@ -28,7 +28,7 @@ namespace {
 #if defined(__linux__)
 long raw_read(int fd, void* data, std::size_t size) { return syscall(SYS_read, fd, data, size); }
 long raw_write(int fd, const void* data, std::size_t size) { return syscall(SYS_write, fd, data, size); }
-void raw_close(int fd) { raw_close(fd); }
+void raw_close(int fd) { syscall(SYS_close, fd); }
 #else
 long raw_read(int fd, void* data, std::size_t size) { return read(fd, data, size); }
 long raw_write(int fd, const void* data, std::size_t size) { return write(fd, data, size); }
@@ -42,21 +42,35 @@ std::size_t g_key_length = 0;
 std::atomic<std::uint64_t> g_sequence{0};
 std::mutex g_order;  // keeps the events of ordinary code in the order of their numbers
 
-/// The descriptor an environment variable names, if it is open.
-int descriptor_from(const char* variable) {
-    const char* text = std::getenv(variable);
-    if (text == nullptr) return -1;
-    char* end = nullptr;
-    const long fd = std::strtol(text, &end, 10);
-    if (end == text || *end != '\0' || fd < 3 || fd > 1'000'000) return -1;
+/// The descriptor `value` names, if it is one and open.
+int descriptor_in(const char* text) {
+    if (text == nullptr || *text == '\0') return -1;
+    // Digits by hand: the C library's locale tables may not be set up yet.
+    long fd = 0;
+    for (const char* c = text; *c != '\0'; ++c) {
+        if (*c < '0' || *c > '9' || fd > 1'000'000) return -1;
+        fd = fd * 10 + (*c - '0');
+    }
+    if (fd < 3) return -1;
     if (fcntl(static_cast<int>(fd), F_GETFD) == -1) return -1;
     return static_cast<int>(fd);
 }
 
+/// The value of `variable` in `environment`. Before the C library has set itself up,
+/// getenv() cannot be used yet: the pre-initialisation functions get the environment as an
+/// argument instead.
+const char* value_in(char** environment, const char* variable) {
+    const std::size_t length = std::strlen(variable);
+    for (char** entry = environment; entry != nullptr && *entry != nullptr; ++entry) {
+        if (std::strncmp(*entry, variable, length) == 0 && (*entry)[length] == '=') return *entry + length + 1;
+    }
+    return nullptr;
+}
+
 /// Runs before every constructor of the program, the code under test's included: the key
 /// is read and its descriptor closed before anything else could read it.
-void read_key(int, char**, char**) {
-    const int fd = descriptor_from(course::report::key_variable);
+void read_key(int, char**, char** environment) {
+    const int fd = descriptor_in(value_in(environment, course::report::key_variable));
     if (fd < 0) return;
     std::size_t got = 0;
     while (got < sizeof g_key) {
@@ -73,7 +87,7 @@ void read_key(int, char**, char**) {
 __attribute__((section(".preinit_array"), used)) void (*const g_read_key)(int, char**, char**) = read_key;
 #else
 // Without ELF's pre-initialisation, the earliest constructor there is.
-__attribute__((constructor(101))) void read_key_early() { read_key(0, nullptr, nullptr); }
+__attribute__((constructor(101))) void read_key_early() { read_key(0, nullptr, environ); }
 #endif
 
 void write_all(const char* data, std::size_t size) {
@@ -122,7 +136,7 @@ std::size_t signed_line(std::string_view json, char* out, std::size_t capacity) 
 
 void open() {
     g_owner = getpid();
-    g_fd = descriptor_from(course::report::descriptor_variable);
+    g_fd = descriptor_in(std::getenv(course::report::descriptor_variable));
     // A program the test starts with exec must not inherit the stream.
     if (g_fd >= 0) fcntl(g_fd, F_SETFD, FD_CLOEXEC);
 }

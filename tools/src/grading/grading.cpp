@@ -1,6 +1,9 @@
 // grading.cpp: stage a submission, build each exercise on its own, run each case in isolation, score.
 #include "grading.hpp"
 
+#include "screening.hpp"
+#include "text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -216,10 +219,16 @@ void stage_submission(Grading& g) {
             const auto it = located.find(file);
             if (it == located.end()) {
                 w.graded.problem += file + " is not in the submission. ";
-            } else if (fs::file_size(it->second) > max_submitted_file) {
-                w.graded.problem += file + " is larger than 1 MiB. ";
+                continue;
+            }
+            // Read without following links, regular files only: the grader may be root,
+            // and the submission must not make it read anything else.
+            const SubmittedFile read =
+                read_submitted_file(g.submission, it->second.lexically_relative(g.submission), max_submitted_file);
+            if (!read.problem.empty()) {
+                w.graded.problem += read.problem + ". ";
             } else {
-                fs::copy_file(it->second, target, fs::copy_options::overwrite_existing);
+                write_file(target, read.content);
             }
         }
         g.works.push_back(std::move(w));
@@ -232,6 +241,57 @@ void stage_submission(Grading& g) {
             if (fs::exists(target)) continue;
             fs::create_directories(target.parent_path());
             fs::copy_file(g.context.exercise_file(*e, file), target);
+        }
+    }
+}
+
+/// The names the tests of `builds` use, with those of every header the tests include
+/// besides the exercise's: a submission may not redefine any of them.
+std::set<std::string> names_the_tests_use(const Manifest& manifest, const ExerciseBuilds& builds) {
+    std::set<std::string> names;
+    const auto add = [&names](const fs::path& file) {
+        std::error_code error;
+        if (!fs::is_regular_file(file, error)) return;
+        const std::set<std::string> found = identifiers_in(read_file(file));
+        names.insert(found.begin(), found.end());
+    };
+    for (const fs::path& dirs : manifest.test_header_dirs) {
+        for (const std::string& dir : split(dirs.string(), ';')) {
+            std::error_code error;
+            if (fs::is_regular_file(fs::path(dir) / "doctest" / "doctest.h", error)) {
+                add(fs::path(dir) / "doctest" / "doctest.h");
+                continue;
+            }
+            for (const auto& entry : fs::directory_iterator(dir, error)) add(entry.path());
+        }
+    }
+    for (const TestBuild* b : {&builds.plain, &builds.hidden}) {
+        if (b->exists()) add(b->source);
+    }
+    return names;
+}
+
+/// 2a. Screen the staged files: a submission may not redefine what the tests use, include
+///     files from outside its folder or the solutions, or pull files in by other means.
+void screen_submission(Grading& g, const Manifest& manifest) {
+    for (Work& w : g.works) {
+        if (!w.graded.problem.empty()) continue;
+        const Exercise& e = *w.graded.exercise;
+        const std::set<std::string> names = names_the_tests_use(manifest, manifest.of(e));
+        for (const std::string& file : e.files) {
+            const std::string problems = screen_source(read_file(g.staged / e.chapter_dir / file), names);
+            if (problems.empty()) continue;
+            w.graded.problem += file + " is refused:\n";
+            for (const std::string& line : split(problems, '\n')) {
+                if (!line.empty()) w.graded.problem += "  - " + line + "\n";
+            }
+        }
+        // The refused file is never compiled; the build files still need one there.
+        if (!w.graded.problem.empty()) {
+            for (const std::string& file : e.files) {
+                fs::copy_file(g.context.exercise_file(e, file), g.staged / e.chapter_dir / file,
+                              fs::copy_options::overwrite_existing);
+            }
         }
     }
 }
@@ -264,6 +324,7 @@ void build_submission(Grading& g) {
     configure(g.context, g.build, g.staged,
               g.options.hidden_tests.empty() ? fs::path() : fs::absolute(g.options.hidden_tests));
     const Manifest manifest = Manifest::load(g.build);
+    screen_submission(g, manifest);
     const Outcome support = ninja(g.build, manifest.support_targets, std::chrono::minutes(10));
     if (support.ending != Ending::exited || support.exit_code != 0) {
         throw UserError("building the test support failed:\n" + support.output);
@@ -367,7 +428,14 @@ std::vector<Job> list_jobs(Grading& g) {
                 w.graded.cases.push_back(failed);
                 continue;
             }
-            const Listing listing = list_cases(t.build.binary, listing_options);
+            // The cases come from the test source, which the submission cannot change: a
+            // case the binary fails to run or to report is failed, never left out. Only a
+            // source whose names cannot be read is listed by the binary itself.
+            std::optional<std::vector<std::string>> trusted;
+            if (!t.build.source.empty()) trusted = test_cases_in(read_file(t.build.source));
+            Listing listing;
+            if (trusted && !trusted->empty()) listing.names = *trusted;
+            else listing = list_cases(t.build.binary, listing_options);
             if (!listing.error.empty()) {
                 failed.result.name = t.hidden ? "hidden tests" : "all tests";
                 failed.result.status = Status::no_result;
