@@ -70,7 +70,8 @@ Views preprocessor_views(std::string_view in) {
             const std::string close = ")" + (open == std::string::npos ? "" : text.substr(i + 1, open - i - 1)) + "\"";
             const std::size_t end = open == std::string::npos ? std::string::npos : text.find(close, open);
             const std::size_t stop = end == std::string::npos ? text.size() : end + close.size();
-            for (; i < stop; ++i) both(text[i], text[i] == '\n' ? '\n' : ' ');
+            // One token, whatever lines it spans: no directive can start inside it.
+            for (; i < stop; ++i) both(text[i] == '\n' ? ' ' : text[i], ' ');
         } else if (c == '"' || c == '\'') {
             both(c, ' ');
             for (++i; i < text.size() && text[i] != c && text[i] != '\n'; ++i) {
@@ -245,7 +246,7 @@ std::string screen_source(std::string_view text, const std::set<std::string>& pr
             problems += "inline assembly (" + name + ") is not allowed in a submission\n";
         }
     }
-    std::string lowered = views.directives;
+    std::string lowered(text);
     std::transform(lowered.begin(), lowered.end(), lowered.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (lowered.find("incbin") != std::string::npos) problems += "'incbin' is not allowed in a submission\n";
@@ -281,25 +282,28 @@ std::optional<std::string> literals_at(const std::string& text, std::size_t at) 
 }  // namespace
 
 std::optional<std::vector<std::string>> test_cases_in(std::string_view source) {
-    const std::string text = preprocessor_views(source).directives;
+    // Words are looked for where they are code (literals blanked), names read from the same
+    // places with literals kept: the two views are aligned character for character.
+    const Views views = preprocessor_views(source);
+    const std::string& code = views.code;
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < text.size();) {
-        if (!is_identifier_char(text[i])) { ++i; continue; }
-        const std::string word = word_at(text, i);
-        const std::size_t after = skip_spaces(text, i + word.size());
+    for (std::size_t i = 0; i < code.size();) {
+        if (!is_identifier_char(code[i])) { ++i; continue; }
+        const std::string word = word_at(code, i);
+        const std::size_t after = skip_spaces(code, i + word.size());
         i += word.size();
         if (word.rfind("TEST_CASE_TEMPLATE", 0) == 0 || word.rfind("SCENARIO_TEMPLATE", 0) == 0) return std::nullopt;
-        if ((word != "TEST_CASE" && word != "TEST_CASE_FIXTURE" && word != "SCENARIO") || after >= text.size() ||
-            text[after] != '(') {
+        if ((word != "TEST_CASE" && word != "TEST_CASE_FIXTURE" && word != "SCENARIO") || after >= code.size() ||
+            code[after] != '(') {
             continue;
         }
         std::size_t at = after + 1;
         if (word == "TEST_CASE_FIXTURE") {
-            at = text.find(',', at);
+            at = code.find(',', at);
             if (at == std::string::npos) return std::nullopt;
             ++at;
         }
-        const std::optional<std::string> name = literals_at(text, at);
+        const std::optional<std::string> name = literals_at(views.directives, at);
         if (!name) return std::nullopt;  // a name that is not a literal: read it from the binary
         names.push_back(word == "SCENARIO" ? "  Scenario: " + *name : *name);
     }
