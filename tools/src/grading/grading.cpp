@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -28,6 +29,7 @@ constexpr std::uintmax_t max_submitted_file = 1 << 20;
 /// Unprivileged users for graded code when we are root, one per parallel worker: far above
 /// any real account (and free of /etc/passwd entries, which nothing here needs).
 constexpr unsigned grading_uid_base = 2'000'000'000;
+constexpr unsigned grading_uid_ranges = 1'000'000;  // ranges of 256 users each, above the base
 
 using Clock = std::chrono::steady_clock;
 
@@ -367,6 +369,19 @@ void build_submission(Grading& g) {
     }
 }
 
+/// The first of `count` unprivileged users that no process runs as: a range picked at random
+/// for this grading, so that two graders on one machine never share a process limit.
+unsigned free_users(unsigned count) {
+    std::random_device random;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        const unsigned first = grading_uid_base + (random() % grading_uid_ranges) * 256;
+        bool free = true;
+        for (unsigned uid = first; free && uid < first + count; ++uid) free = processes_of(uid) == 0;
+        if (free) return first;
+    }
+    throw UserError("no free range of unprivileged users to grade as: is the machine full of graders?");
+}
+
 /// 3. Isolation, and binaries where the unprivileged user can reach them.
 void prepare_runs(Grading& g) {
     g.scratch = fs::temp_directory_path() / ("course-grade-" + std::to_string(getpid()));
@@ -377,7 +392,6 @@ void prepare_runs(Grading& g) {
     Isolation isolation = choose_isolation(g.options.isolation, g.scratch / "probe");
     isolation.read_only.push_back(g.scratch / "bin");
     g.report.isolation = isolation;
-    g.say("isolation: " + isolation.describe());
     for (Work& w : g.works) {
         for (Target& t : w.targets) {
             for (TestBuild* b : {&t.build, &t.tsan}) {
@@ -403,6 +417,12 @@ void prepare_runs(Grading& g) {
     run.limits.max_processes = geteuid() == 0 ? 512 : processes_of(geteuid()) + 512;
     run.stacks_on_timeout = isolation.kind == "none";
     g.jobs = g.options.jobs > 0 ? g.options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    if (run.isolation.uid != 0) {
+        run.isolation.uid = free_users(static_cast<unsigned>(g.jobs));
+        run.isolation.users = static_cast<unsigned>(g.jobs);
+        g.report.isolation = run.isolation;
+    }
+    g.say("isolation: " + run.isolation.describe());
 }
 
 /// 4. Every test case of every exercise that built, each `repeat` times.
@@ -455,6 +475,29 @@ std::vector<Job> list_jobs(Grading& g) {
     return jobs;
 }
 
+/// Whether a case never ran because the sandbox itself failed to start (bubblewrap says so
+/// on the case's output before anything of the test program runs).
+bool sandbox_failed(const CaseResult& result) {
+    return result.status == Status::no_result && result.output.rfind("bwrap: ", 0) == 0;
+}
+
+/// Runs one case; a sandbox that fails to start (a namespace the kernel would not make at
+/// that moment) is tried twice more, a moment apart, and then called the grader's fault.
+CaseResult run_case_retrying_the_sandbox(const fs::path& binary, const std::string& name, const RunOptions& options) {
+    CaseResult result;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        result = run_case(binary, name, options);
+        if (!sandbox_failed(result)) return result;
+        // A back-off for the machine's sake, not a wait for anything of the test's.
+        std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
+    }
+    result.explanation = "the grader's sandbox failed to start, three times (" +
+                         result.output.substr(0, result.output.find('\n')) +
+                         "): a fault of the grading machine, not of this code. Grade it again.";
+    result.details = "grader error";
+    return result;
+}
+
 /// Runs `batch`, `g.jobs` cases at a time, each in a worker process of its own; a worker
 /// that dies leaves its result empty, which the callers read as no_result.
 std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch) {
@@ -466,7 +509,8 @@ std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch
         RunOptions options = g.run;
         // Each worker runs its cases as a user of its own: the process-count limit is
         // per user, so a fork loop in one case cannot starve a case running beside it.
-        if (options.isolation.uid != 0) options.isolation.uid = grading_uid_base + static_cast<unsigned>(worker);
+        if (options.isolation.users > 1) options.isolation.uid += static_cast<unsigned>(worker);
+        options.isolation.users = 1;
         const int seconds = g.options.time_limit > 0 ? g.options.time_limit * (job.tsan ? 4 : 1) : build.time_limit;
         options.limits.wall = std::chrono::seconds(seconds);
         options.limits.cpu = std::chrono::seconds(2 * seconds + 1);
@@ -475,7 +519,7 @@ std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch
         // ThreadSanitizer reserves terabytes of address space for its shadow memory.
         if (job.tsan) options.limits.memory_bytes = 0;
         // Student output may be any bytes: invalid UTF-8 is replaced, never fatal.
-        return nlohmann::json(run_case(build.binary, job.name, options))
+        return nlohmann::json(run_case_retrying_the_sandbox(build.binary, job.name, options))
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     });
     std::vector<CaseResult> parsed;
@@ -560,6 +604,7 @@ void score(Grading& g) {
         } else {
             assign_points(e);
             e.status = worst_status(e.cases);
+            for (const GradedCase& c : e.cases) g.report.grader_errors += c.result.details == "grader error" ? 1 : 0;
         }
         g.report.score += e.score;
         g.report.max_score += e.max_score;

@@ -61,7 +61,13 @@ std::vector<std::string> Isolation::wrapper(const fs::path& writable) const {
 }
 
 std::string Isolation::describe() const {
-    std::string user = uid != 0 ? ", as the unprivileged user " + std::to_string(uid) : "";
+    std::string user;
+    if (uid != 0 && users > 1) {
+        user = ", as the unprivileged users " + std::to_string(uid) + " to " + std::to_string(uid + users - 1) +
+               " (one per parallel worker, chosen for this grading)";
+    } else if (uid != 0) {
+        user = ", as the unprivileged user " + std::to_string(uid);
+    }
     if (kind == "bubblewrap") {
         return "bubblewrap: only the system's programs and libraries, read-only; private, sized /tmp, "
                "/dev/shm and working folder; no network, own pid namespace, no capabilities" + user;

@@ -14,6 +14,7 @@ struct Isolation {
     std::string reason;         ///< why there is no sandbox, when kind is "none"
     unsigned uid = 0;           ///< the unprivileged user graded code runs as when we are root (0: as us)
     unsigned gid = 0;
+    unsigned users = 1;         ///< how many users from `uid` on, one per parallel worker
     /// Folders that graded code must see, read-only (the test binaries): nothing of the
     /// host is there but the system's programs and libraries.
     std::vector<std::filesystem::path> read_only;
