@@ -34,9 +34,15 @@ struct CompletedProcess {
 ///
 /// \returns its return code (see course::call()) and its complete output.
 /// \throws std::invalid_argument when `argv` is empty.
-/// \throws std::system_error when the program cannot be started.
+/// \throws std::system_error carrying the `errno` value when the program cannot be started
+///         (`ENOENT` when there is no such program), or when the pipe cannot be made.
 ///
-/// No descriptor is left open and no child is left behind, whatever happens.
+/// No descriptor is left open and no child is left behind, whatever happens. Both ends of
+/// the pipe are close-on-exec (`O_CLOEXEC`), so that no program started meanwhile, nor one
+/// the child leaves running in the background, holds the pipe open: the output ends when
+/// the program's own standard output closes. Only the program's child is waited for (never
+/// another child of the caller), and reads and the wait interrupted by a signal (`EINTR`)
+/// are resumed.
 ///
 /// \code
 /// auto done = course::run_capture({"echo", "hello"});  // {0, "hello\n"}

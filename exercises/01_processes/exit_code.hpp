@@ -27,7 +27,9 @@ namespace course {
 /// \throws std::system_error carrying the `errno` value when the program cannot be started
 ///         (`ENOENT` when there is no such program), where Python raises `FileNotFoundError`.
 ///
-/// The child is always waited for, so no zombie is left behind.
+/// The child is always waited for, so no zombie is left behind. Only that child: other
+/// children of the caller are left alone (no `wait()` or `waitpid(-1, ...)`, which reap
+/// whichever child ends first). A wait interrupted by a signal (`EINTR`) is resumed.
 ///
 /// \code
 /// course::call({"true"});                    // 0

@@ -24,12 +24,20 @@ namespace course {
 /// hold any bytes, including zeros).
 ///
 /// \throws std::runtime_error with the same `what()` text when `fn` throws a
-///         `std::exception` in the child, as `result()` re-raises the task's exception.
+///         `std::exception` in the child, as `result()` re-raises the task's exception;
+///         also when it throws anything else (then with a message saying so). Whatever
+///         `fn` throws stays in the child: it never unwinds into the caller's code there.
 /// \throws std::runtime_error when the child ends without a result: killed by a signal,
 ///         or gone through `exit()` or `_exit()` inside `fn`.
-/// \throws std::system_error when the pipe or the child cannot be created.
+/// \throws std::system_error carrying the `errno` value when the pipe or the child cannot
+///         be created; nothing is left open then either.
 ///
-/// The child is always reaped and the pipe closed.
+/// The child is always reaped and the pipe closed. The child ends with `_exit()`, so it
+/// never flushes the stdio buffers it copied from the caller (which `exit()` would write a
+/// second time). The pipe is close-on-exec (`O_CLOEXEC`), so that a program `fn` leaves
+/// running does not hold it open. Only the call's own child is waited for (never another
+/// child of the caller), and reads and the wait interrupted by a signal (`EINTR`) are
+/// resumed.
 ///
 /// \code
 /// std::string pid = course::run_in_child([] { return std::to_string(getpid()); });

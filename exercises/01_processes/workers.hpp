@@ -17,10 +17,12 @@ namespace course {
 /// i, and then `join()` on each.
 ///
 /// Worker i runs `work(i)` in a process of its own and exits with the value it returns as
-/// its exit status, so only 0 to 255 survive the trip. An exception escaping `work(i)` makes
-/// the worker exit with status 1, as an uncaught exception does to a Python `Process`.
-/// Every worker is started before the first one is waited for, so they all run at the same
-/// time.
+/// its exit status, so only 0 to 255 survive the trip. An exception of any type escaping
+/// `work(i)` makes the worker exit with status 1, as an uncaught exception does to a Python
+/// `Process`. A worker ends with `_exit()`: it never returns into the caller's code, and
+/// never flushes the stdio buffers it copied from the caller (which `exit()` would write a
+/// second time). Every worker is started before the first one is waited for, so they all
+/// run at the same time.
 ///
 /// \returns the exit statuses in the order of i (not in the order the workers finished),
 ///          with minus the signal number for a worker killed by a signal.
@@ -29,6 +31,8 @@ namespace course {
 ///         are waited for first.
 ///
 /// No worker is left behind: each one is reaped before this function returns or throws.
+/// Only the workers are waited for, by their PIDs: other children of the caller are left
+/// alone. A wait interrupted by a signal (`EINTR`) is resumed.
 ///
 /// \code
 /// auto squares = course::run_workers(4, [](int i) { return i * i; });  // {0, 1, 4, 9}

@@ -60,6 +60,8 @@ inline std::size_t slice_count(std::size_t count, int threads) {
 /// \throws whatever `work` throws: the first exception (in slice order) is rethrown once
 ///         every slice has finished; an exception never escapes a thread, where it would
 ///         call std::terminate.
+/// \throws std::system_error when a thread cannot be started, once the slices already
+///         started have finished.
 ///
 /// Every thread is joined before this function returns or throws.
 ///

@@ -24,7 +24,7 @@ namespace course {
 /// (for instance `std::condition_variable_any::wait(lock, stop, predicate)`, or checking
 /// `stop.stop_requested()` in an inner loop).
 ///
-/// An exception escaping a step ends that worker only (it would otherwise call
+/// An exception of any type escaping a step ends that worker only (it would otherwise call
 /// std::terminate); the others carry on, and join() rethrows it.
 ///
 /// Thread-safety: request_stop() may be called from any thread at any time, including

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <type_traits>
 
 #include "bounded_sync.hpp"
+#include "injected_failures.hpp"
 #include "joining_thread.hpp"
 
 using course::JoiningThread;
@@ -24,6 +26,21 @@ static_assert(std::is_nothrow_move_constructible_v<JoiningThread>);
 static_assert(std::is_nothrow_move_assignable_v<JoiningThread>);
 
 namespace {
+
+/// ThreadSanitizer's own pthread_join() cannot survive a thread joining itself: its
+/// bookkeeping breaks and the next join aborts the program. That test runs in the plain
+/// build only.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool under_thread_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool under_thread_sanitizer = true;
+#else
+constexpr bool under_thread_sanitizer = false;
+#endif
+#else
+constexpr bool under_thread_sanitizer = false;
+#endif
 
 /// What a slow piece of work reports. It lives in a shared_ptr that the thread holds too,
 /// so a thread wrongly left running still writes to live memory, not to a dead stack.
@@ -107,6 +124,48 @@ TEST_CASE("join() waits for the thread and leaves the object empty") {
     CHECK(work->finished);
     CHECK_FALSE(worker.joinable());
     CHECK(worker.get_id() == std::thread::id());
+}
+
+TEST_CASE("a thread that has finished its work stays joinable until joined") {
+    const auto work = std::make_shared<SlowWork>();
+    JoiningThread worker(slow_work(work));
+    REQUIRE(work->ended.wait_for(patience));
+    CHECK(worker.joinable());
+    worker.join();
+    CHECK_FALSE(worker.joinable());
+}
+
+TEST_CASE("a thread joining itself gets std::system_error, as with std::thread" *
+          doctest::skip(under_thread_sanitizer)) {
+    course_test::Gate owner_ready;
+    course_test::Gate tried;
+    bool refused = false;
+    JoiningThread worker;
+    worker = JoiningThread([&] {
+        if (!owner_ready.wait_for(patience)) return;
+        try {
+            worker.join();  // the owner waits at `tried` meanwhile, not touching `worker`
+        } catch (const std::system_error& e) {
+            refused = e.code() == std::errc::resource_deadlock_would_occur;
+        }
+        tried.open();
+    });
+    owner_ready.open();
+    REQUIRE(tried.wait_for(patience));
+    CHECK(refused);
+    worker.join();
+}
+
+TEST_CASE("a thread that cannot be started is a std::system_error, and nothing runs") {
+    const course_test::FailCalls refused(course_test::Call::thread, EAGAIN);
+    bool ran = false;
+    try {
+        JoiningThread worker([&ran] { ran = true; });
+        FAIL("the constructor returned although no thread could be started");
+    } catch (const std::system_error& e) {
+        CHECK(e.code() == std::errc::resource_unavailable_try_again);
+    }
+    CHECK_FALSE(ran);
 }
 
 TEST_CASE("a default-constructed JoiningThread owns no thread") {

@@ -3,17 +3,24 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <mutex>
 #include <numeric>
 #include <set>
 #include <stdexcept>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "bounded_sync.hpp"
+#include "bounded_waits.hpp"
+#include "injected_failures.hpp"
 #include "parallel_sum.hpp"
+#include "platform.hpp"
 
 using course::parallel_sum;
 using course::run_in_slices;
@@ -126,6 +133,89 @@ TEST_CASE("an exception in one slice reaches the caller after every slice has fi
     };
     CHECK_THROWS_WITH_AS(run_in_slices(40, 4, work), "slice 1 failed", std::runtime_error);
     CHECK(finished.load() == 3);
+}
+
+TEST_CASE("when several slices throw, the first slice's exception reaches the caller") {
+    // Slice 2 fails first; slice 0 fails only once slice 2's thread is ending (a
+    // thread_local destroyed at its exit says so). The first in slice order wins, whatever
+    // the order in time.
+    course_test::Gate slice_2_ended;
+    struct OpensAtThreadExit {
+        course_test::Gate* gate = nullptr;
+        ~OpensAtThreadExit() {
+            if (gate != nullptr) gate->open();
+        }
+    };
+    const auto work = [&](std::size_t slice, std::size_t, std::size_t) {
+        if (slice == 2) {
+            static thread_local OpensAtThreadExit at_exit;
+            at_exit.gate = &slice_2_ended;
+            throw std::runtime_error("slice 2 failed");
+        }
+        if (slice == 0) {
+            slice_2_ended.wait_for(patience);
+            throw std::runtime_error("slice 0 failed");
+        }
+    };
+    CHECK_THROWS_WITH_AS(run_in_slices(30, 3, work), "slice 0 failed", std::runtime_error);
+}
+
+TEST_CASE("an exception of any type reaches the caller") {
+    const auto work = [](std::size_t slice, std::size_t, std::size_t) {
+        if (slice == 1) throw std::string("slice 1 failed");
+    };
+    try {
+        run_in_slices(20, 4, work);
+        FAIL("run_in_slices() returned although a slice threw");
+    } catch (const std::string& what) {
+        CHECK(what == "slice 1 failed");
+    }
+}
+
+TEST_CASE("a thread that cannot be started: the slices already running finish, then the error" *
+          course_test::linux_only()) {
+    // The third thread is refused (EAGAIN), as when the system is out of resources.
+    std::atomic<int> done{0};
+    const std::size_t threads_before = course_test::running_thread_count();
+    {
+        const course_test::FailCalls refused(course_test::Call::thread, EAGAIN, 1, 2);
+        try {
+            run_in_slices(40, 4, [&](std::size_t, std::size_t, std::size_t) {
+                course_test::give_wrong_code_a_chance();
+                done.fetch_add(1);
+            });
+            FAIL("run_in_slices() returned although a thread could not be started");
+        } catch (const std::system_error& e) {
+            CHECK(e.code() == std::errc::resource_unavailable_try_again);
+        }
+    }
+    INFO("the threads already started were not all joined before the error left");
+    CHECK(done.load() == 2);
+    CHECK(course_test::thread_count_returns_to(threads_before, patience));
+}
+
+TEST_CASE("totals beyond the range of int are exact") {
+    // Each value fits in an int; every slice's total and the sum do not.
+    const std::vector<std::int64_t> values(12, std::int64_t{INT_MAX});
+    for (const int threads : {1, 3, 4}) {
+        CAPTURE(threads);
+        CHECK(parallel_sum(values, threads) == 12 * std::int64_t{INT_MAX});
+    }
+    const std::vector<std::int64_t> negative(9, std::int64_t{INT_MIN});
+    CHECK(parallel_sum(negative, 3) == 9 * std::int64_t{INT_MIN});
+}
+
+TEST_CASE("one value is summed on one thread") {
+    CHECK(slice_count(1, 4) == 1);
+    CHECK(parallel_sum(std::vector<std::int64_t>{-42}, 4) == -42);
+}
+
+TEST_CASE("when hardware_concurrency() cannot tell (0), one thread is used") {
+    REQUIRE(course_test::can_pretend_hardware());
+    const course_test::PretendHardwareConcurrency unknown(0);
+    CHECK(slice_count(1000, 0) == 1);
+    CHECK(slices_of(10, 0) == std::vector<Slice>{{0, 10}});
+    CHECK(parallel_sum(one_to(100), 0) == 5050);
 }
 
 TEST_CASE("a negative thread count and an empty function are rejected") {

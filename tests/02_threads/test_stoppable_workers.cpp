@@ -3,16 +3,22 @@
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <stop_token>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "bounded_sync.hpp"
+#include "bounded_waits.hpp"
+#include "injected_failures.hpp"
 #include "stoppable_workers.hpp"
 
 using course::WorkerCrew;
@@ -82,45 +88,64 @@ TEST_CASE("a step waiting on its stop token is woken by request_stop()") {
 }
 
 TEST_CASE("request_stop() ends every worker, and join() counts each one's steps") {
+    // The crew and what its steps use are shared with the thread that joins it, so that
+    // workers that never stop make the test fail after the bound instead of hanging it.
     constexpr std::size_t workers = 3;
-    course_test::Rendezvous busy(workers + 1);
-    std::array<std::atomic<std::size_t>, workers> calls{};
-    WorkerCrew crew(workers, [&](std::stop_token, std::size_t worker) {
-        if (calls.at(worker).fetch_add(1) == 2)
-            busy.arrive_and_wait_for(patience);  // on its third step
+    struct State {
+        course_test::Rendezvous busy{workers + 1};
+        std::array<std::atomic<std::size_t>, workers> calls{};
+    };
+    const auto state = std::make_shared<State>();
+    const auto crew = std::make_shared<WorkerCrew>(workers, [state](std::stop_token, std::size_t worker) {
+        if (state->calls.at(worker).fetch_add(1) == 2) {
+            state->busy.arrive_and_wait_for(patience);  // on its third step
+        }
         a_little_work();
     });
-    REQUIRE(busy.arrive_and_wait_for(patience));
-    crew.request_stop();
-    const std::vector<std::size_t> steps = crew.join();
-    REQUIRE(steps.size() == workers);
+    REQUIRE(state->busy.arrive_and_wait_for(patience));
+    crew->request_stop();
+    const auto steps = course_test::returns_within(patience, [crew] { return crew->join(); });
+    INFO("the workers did not stop: does every worker check its stop token before each step?");
+    REQUIRE(steps.has_value());
+    REQUIRE(steps->size() == workers);
     for (std::size_t i = 0; i < workers; ++i) {
         CAPTURE(i);
-        CHECK(steps[i] >= 3);
-        CHECK(steps[i] == calls.at(i).load());
+        CHECK(steps->at(i) >= 3);
+        CHECK(steps->at(i) == state->calls.at(i).load());
     }
 }
 
 TEST_CASE("the destructor stops the workers and waits for them") {
-    course_test::Rendezvous started(3);
-    std::atomic<int> in_step{0};
-    std::atomic<bool> crew_gone{false};
-    std::atomic<bool> stepped_after_destructor{false};
-    std::array<std::atomic<bool>, 2> first{};
-    {
-        WorkerCrew crew(2, [&](std::stop_token, std::size_t worker) {
-            in_step.fetch_add(1);
-            if (crew_gone.load()) stepped_after_destructor.store(true);
-            if (!first.at(worker).exchange(true)) started.arrive_and_wait_for(patience);
-            a_little_work();
-            in_step.fetch_sub(1);
-        });
-        REQUIRE(started.arrive_and_wait_for(patience));
-        // No request_stop(), no join(): leaving the scope must do both.
-    }
-    crew_gone.store(true);
-    CHECK(in_step.load() == 0);
-    CHECK_FALSE(stepped_after_destructor.load());
+    // The crew is destroyed on a thread of its own, so that a destructor that never
+    // returns fails the test after the bound instead of hanging it.
+    struct State {
+        course_test::Rendezvous started{3};
+        std::atomic<int> in_step{0};
+        std::atomic<bool> crew_gone{false};
+        std::atomic<bool> stepped_after_destructor{false};
+        std::array<std::atomic<bool>, 2> first{};
+    };
+    const auto state = std::make_shared<State>();
+    auto crew = std::make_unique<WorkerCrew>(2, [state](std::stop_token, std::size_t worker) {
+        state->in_step.fetch_add(1);
+        if (state->crew_gone.load()) state->stepped_after_destructor.store(true);
+        if (!state->first.at(worker).exchange(true)) state->started.arrive_and_wait_for(patience);
+        a_little_work();
+        state->in_step.fetch_sub(1);
+    });
+    REQUIRE(state->started.arrive_and_wait_for(patience));
+    // No request_stop(), no join(): the destructor must do both.
+    // The helper thread holds the only owner, so its reset() runs the destructor.
+    auto destroy = [owned = std::shared_ptr<WorkerCrew>(std::move(crew))]() mutable {
+        owned.reset();
+        return true;
+    };
+    const auto destroyed = course_test::returns_within(patience, std::move(destroy));
+    state->crew_gone.store(true);
+    INFO("the destructor did not return: does it ask the workers to stop through the crew's token?");
+    REQUIRE(destroyed.has_value());
+    CHECK(state->in_step.load() == 0);
+    CHECK_FALSE(state->stepped_after_destructor.load());
 }
 
 TEST_CASE("a step can call request_stop() to end the whole crew") {
@@ -159,6 +184,81 @@ TEST_CASE("a step that throws ends its worker, and join() rethrows it once all h
     CHECK(others_went_on.wait_for(patience));
     crew.request_stop();
     CHECK_THROWS_WITH_AS(crew.join(), "worker 1 failed", std::runtime_error);
+}
+
+TEST_CASE("when several steps throw, join() rethrows the lowest worker number's exception") {
+    // Worker 2 fails first; worker 0 fails only once worker 2's thread is ending (a
+    // thread_local destroyed at its exit says so). The lowest worker number wins, whatever
+    // the order in time.
+    course_test::Gate worker_2_ended;
+    course_test::Gate worker_0_failing;
+    struct OpensAtThreadExit {
+        course_test::Gate* gate = nullptr;
+        ~OpensAtThreadExit() {
+            if (gate != nullptr) gate->open();
+        }
+    };
+    WorkerCrew crew(3, [&](std::stop_token, std::size_t worker) {
+        if (worker == 2) {
+            static thread_local OpensAtThreadExit at_exit;
+            at_exit.gate = &worker_2_ended;
+            throw std::runtime_error("worker 2 failed");
+        }
+        if (worker == 0) {
+            worker_2_ended.wait_for(patience);
+            worker_0_failing.open();
+            throw std::runtime_error("worker 0 failed");
+        }
+        a_little_work();
+    });
+    REQUIRE(worker_0_failing.wait_for(patience));
+    crew.request_stop();
+    CHECK_THROWS_WITH_AS(crew.join(), "worker 0 failed", std::runtime_error);
+}
+
+TEST_CASE("an exception of any type ends its worker and reaches join()") {
+    course_test::Gate throwing;
+    WorkerCrew crew(2, [&throwing](std::stop_token, std::size_t worker) {
+        if (worker == 0) {
+            throwing.open();
+            throw 42;
+        }
+        a_little_work();
+    });
+    REQUIRE(throwing.wait_for(patience));
+    crew.request_stop();
+    try {
+        crew.join();
+        FAIL("join() returned although a step threw");
+    } catch (int value) {
+        CHECK(value == 42);
+    }
+}
+
+TEST_CASE("a worker that cannot be started: the others are stopped and joined, then the error") {
+    // The third worker's thread is refused (EAGAIN). The constructor runs on a thread of
+    // its own, so that two workers that never stop fail the test instead of hanging it.
+    struct State {
+        std::array<std::atomic<std::size_t>, 4> steps{};
+    };
+    const auto state = std::make_shared<State>();
+    const auto outcome = course_test::returns_within(patience, [state]() -> std::string {
+        const course_test::FailCalls refused(course_test::Call::thread, EAGAIN, 1, 2);
+        try {
+            WorkerCrew crew(4, [state](std::stop_token, std::size_t worker) {
+                state->steps.at(worker).fetch_add(1);
+                a_little_work();
+            });
+            return "the constructor returned";
+        } catch (const std::system_error& e) {
+            return e.code() == std::errc::resource_unavailable_try_again ? "refused" : e.what();
+        }
+    });
+    INFO("the workers already started were not stopped: request a stop before the exception leaves");
+    REQUIRE(outcome.has_value());
+    CHECK(*outcome == "refused");
+    CHECK(state->steps[2].load() == 0);
+    CHECK(state->steps[3].load() == 0);
 }
 
 TEST_CASE("stopping twice and joining twice are harmless") {

@@ -4,15 +4,20 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "bounded_sync.hpp"
+#include "bounded_waits.hpp"
+#include "injected_failures.hpp"
 #include "thread_arguments.hpp"
 
 using course::start_labelled_job;
@@ -47,6 +52,15 @@ struct WitnessTally {
     void operator()(const std::string& text) {
         called_on = this;
         text_seen = text.data();
+    }
+};
+
+/// A tally that takes a moment and counts the tallies that have finished.
+std::atomic<int> slow_tallies_finished{0};
+struct SlowTally {
+    void operator()(const std::string&) {
+        course_test::give_wrong_code_a_chance();
+        slow_tallies_finished.fetch_add(1);
     }
 };
 
@@ -109,6 +123,20 @@ TEST_CASE("each thread reads the caller's text, not a copy of it") {
     CHECK(tallies[1].text_seen == texts[1].data());
 }
 
+TEST_CASE("every thread has finished when tally_in_parallel() returns") {
+    slow_tallies_finished.store(0);
+    const std::vector<SlowTally> tallies = tally_in_parallel<SlowTally>({"a", "b", "c"});
+    const int finished_at_return = slow_tallies_finished.load();
+    // A thread wrongly left running (detached) finishes before the test goes on.
+    const auto give_up = std::chrono::steady_clock::now() + patience;
+    while (slow_tallies_finished.load() < 3 && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::yield();
+    }
+    REQUIRE(tallies.size() == 3);
+    INFO("tally_in_parallel() returned while threads were still tallying: join them all first");
+    CHECK(finished_at_return == 3);
+}
+
 TEST_CASE("no texts give no tallies") {
     CHECK(tally_in_parallel(std::vector<std::string>{}).empty());
 }
@@ -143,16 +171,35 @@ TEST_CASE("the job runs on its own thread, and start_labelled_job() does not wai
     CHECK(ran_on != std::thread::id());
 }
 
-TEST_CASE("each job gets its own label") {
+TEST_CASE("each job gets its own label, and runs once") {
     std::array<std::string, 3> labels;
+    std::atomic<int> calls{0};
     {
         std::vector<std::jthread> workers;
         const std::array<int, 3> ids{1, 22, -333};
         for (std::size_t i = 0; i < ids.size(); ++i) {
-            workers.push_back(start_labelled_job(ids[i], [&labels, i](const std::string& label) { labels[i] = label; }));
+            workers.push_back(start_labelled_job(ids[i], [&labels, &calls, i](const std::string& label) {
+                labels[i] = label;
+                calls.fetch_add(1);
+            }));
+            CHECK(workers.back().joinable());
         }
     }
     CHECK(labels == std::array<std::string, 3>{"job #1", "job #22", "job #-333"});
+    CHECK(calls.load() == 3);
+}
+
+TEST_CASE("a thread that cannot be started is a std::system_error") {
+    // The system refuses the thread (EAGAIN), as it does when it is out of resources.
+    const course_test::FailCalls refused(course_test::Call::thread, EAGAIN);
+    bool ran = false;
+    try {
+        std::jthread worker = start_labelled_job(3, [&ran](const std::string&) { ran = true; });
+        FAIL("start_labelled_job() returned a thread although none could be started");
+    } catch (const std::system_error& e) {
+        CHECK(e.code() == std::errc::resource_unavailable_try_again);
+    }
+    CHECK_FALSE(ran);
 }
 
 TEST_CASE("an empty job is rejected") {

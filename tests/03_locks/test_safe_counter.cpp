@@ -83,19 +83,31 @@ TEST_CASE("adds from several threads give the exact sum") {
 
 TEST_CASE("a reader sees the value only grow while other threads increment") {
     // value() races with increment() unless it takes the same lock: TSan reports it. The
-    // writers go on until the reader has finished, so that every read overlaps with them.
+    // writers go on until the reader has finished, so that every read overlaps with them,
+    // and the reader goes on until the writers have written many times, so that a reader
+    // that happens to start first cannot finish before any write. The writers count their
+    // progress with relaxed operations, which order nothing: ThreadSanitizer still sees a
+    // value() without the lock as unordered with increment().
     constexpr int writers = 3;
     constexpr long reads = 30'000;
+    constexpr long writes_to_overlap = 3'000;
     SafeCounter counter;
     const SafeCounter& reader_view = counter;
     std::atomic<bool> reading{true};
+    std::atomic<long> writes_done{0};
+    std::atomic<int> writers_running{writers};
     std::vector<long> increments(writers, 0);
     bool went_down = false;
     run_together(writers + 1, [&](int t) {
         if (t < writers) {
+            struct LeaveOnExit {
+                std::atomic<int>& running;
+                ~LeaveOnExit() { running.fetch_sub(1); }
+            } leave{writers_running};
             long done = 0;
             while (reading.load()) {
                 counter.increment();
+                writes_done.fetch_add(1, std::memory_order_relaxed);
                 ++done;
             }
             increments[static_cast<std::size_t>(t)] = done;
@@ -106,7 +118,11 @@ TEST_CASE("a reader sees the value only grow while other threads increment") {
             ~StopOnExit() { flag.store(false); }
         } stop{reading};
         long last = 0;
-        for (long i = 0; i < reads; ++i) {
+        // A writer that throws (an unfinished increment()) leaves: the reader stops waiting
+        // for writes that will never come.
+        for (long i = 0; i < reads || (writes_done.load(std::memory_order_relaxed) < writes_to_overlap &&
+                                        writers_running.load() == writers);
+             ++i) {
             const long now = reader_view.value();
             went_down = went_down || now < last;
             last = now;

@@ -11,7 +11,7 @@
 #include "bounded_sync.hpp"
 #include "bounded_waits.hpp"
 #include "latch_from_atomics.hpp"
-#include "thread_states.hpp"
+#include "asleep_or_spinning.hpp"
 
 using course::Latch;
 using course_test::Crew;

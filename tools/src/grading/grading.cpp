@@ -19,6 +19,7 @@
 #include "build.hpp"
 #include "compiler_errors.hpp"
 #include "parallel.hpp"
+#include "platform_calls.hpp"
 
 namespace course {
 namespace fs = std::filesystem;
@@ -144,24 +145,6 @@ Status worst_status(const std::vector<GradedCase>& cases) {
         }
     }
     return worst;
-}
-
-/// How many processes the grading user has now: RLIMIT_NPROC counts them all.
-long processes_of(unsigned uid) {
-    long count = 0;
-    for (const auto& entry : fs::directory_iterator("/proc")) {
-        const std::string name = entry.path().filename().string();
-        if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-        std::ifstream status(entry.path() / "status");
-        std::string line;
-        while (std::getline(status, line)) {
-            if (line.rfind("Uid:", 0) == 0) {
-                if (std::stoul(line.substr(4)) == uid) ++count;
-                break;
-            }
-        }
-    }
-    return count;
 }
 
 }  // namespace
@@ -413,8 +396,10 @@ void prepare_runs(Grading& g) {
     run.limits.file_bytes = 64 << 20;
     run.limits.output_bytes = 64 << 10;
     // A fork loop runs into this; thread-heavy tests stay well below it. The graders' own
-    // users have no other process; a teacher grading as themselves keeps a margin.
-    run.limits.max_processes = geteuid() == 0 ? 512 : processes_of(geteuid()) + 512;
+    // users have no other process; a teacher grading as themselves keeps a margin (RLIMIT_NPROC
+    // counts all their processes), or their own limit where their processes cannot be counted.
+    const long processes_now = geteuid() == 0 ? 0 : platform::processes_of_user(geteuid());
+    run.limits.max_processes = processes_now >= 0 ? processes_now + 512 : 0;
     run.stacks_on_timeout = isolation.kind == "none";
     g.jobs = g.options.jobs > 0 ? g.options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     if (run.isolation.uid != 0) {

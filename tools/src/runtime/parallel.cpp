@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "platform_calls.hpp"
+
 namespace course {
 
 namespace {
@@ -60,7 +62,7 @@ std::vector<std::string> parallel_map(std::size_t count, int workers,
     std::vector<Channel> channels;
     for (int w = 0; w < workers; ++w) {
         int fds[2];
-        if (pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+        if (platform::open_pipe(fds) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
         const pid_t pid = fork();
         if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
         if (pid == 0) {

@@ -1,34 +1,27 @@
 // watchdog.cpp: the shepherd process, the limits, and the sweep that leaves no process behind.
 #include "watchdog.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
-#include <set>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <utility>
 
+#include "platform_calls.hpp"
 #include "text.hpp"
-
-extern char** environ;
 
 namespace course {
 namespace {
@@ -65,13 +58,8 @@ private:
 
 /// An unnamed temporary file: gone as soon as the last descriptor closes.
 Fd anonymous_file() {
-    int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        char name[] = "/tmp/course-XXXXXX";
-        fd = mkostemp(name, O_CLOEXEC);
-        if (fd < 0) fail("cannot create a temporary file in /tmp");
-        unlink(name);
-    }
+    const int fd = platform::anonymous_file();
+    if (fd < 0) fail("cannot create a temporary file in /tmp");
     return Fd(fd);
 }
 
@@ -143,7 +131,7 @@ struct ChildFds {
     fcntl(4, F_SETFD, FD_CLOEXEC);
     if (sanitizer_fd >= 0) dup2(sanitizer_fd, 5);
     if (key_fd >= 0) dup2(key_fd, 6);
-    close_range(7, ~0U, 0);
+    platform::close_descriptors_from(7);
     if (!launch.report_stream) close(3);
     if (sanitizer_fd < 0) close(5);
     if (key_fd < 0) close(6);
@@ -169,7 +157,7 @@ struct ChildFds {
 
     if (launch.clean_environment) {
         // Nothing of the caller's environment (tokens, PATH entries it cannot read) leaks in.
-        clearenv();
+        platform::clear_environment();
         setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
         setenv("HOME", launch.workdir.empty() ? "/tmp" : launch.workdir.c_str(), 1);
         setenv("LANG", "C.UTF-8", 1);
@@ -194,16 +182,6 @@ struct ChildFds {
     _exit(127);
 }
 
-int open_pidfd(pid_t pid) {
-#ifdef SYS_pidfd_open
-    return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-#else
-    (void)pid;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
 /// Waits for `pid` until `deadline`. True, with its status and resource use, if it ended.
 bool wait_until(pid_t pid, int pidfd, Clock::time_point deadline, int& status, rusage& usage) {
     for (;;) {
@@ -219,72 +197,6 @@ bool wait_until(pid_t pid, int pidfd, Clock::time_point deadline, int& status, r
             std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(2)));
         }
     }
-}
-
-struct ProcStat {
-    pid_t pid;
-    pid_t ppid;
-    pid_t pgrp;
-    char state;
-};
-
-/// Every process on the machine, from /proc/PID/stat.
-std::vector<ProcStat> all_processes() {
-    std::vector<ProcStat> found;
-    DIR* proc = opendir("/proc");
-    if (proc == nullptr) return found;
-    while (const dirent* entry = readdir(proc)) {
-        char* end = nullptr;
-        const long pid = std::strtol(entry->d_name, &end, 10);
-        if (*end != '\0' || pid <= 0) continue;
-        std::ifstream file(std::string("/proc/") + entry->d_name + "/stat");
-        std::string line;
-        if (!std::getline(file, line)) continue;
-        // The command name is in parentheses and may itself hold spaces or parentheses.
-        const auto close = line.rfind(')');
-        if (close == std::string::npos) continue;
-        std::istringstream rest(line.substr(close + 1));
-        ProcStat stat{static_cast<pid_t>(pid), 0, 0, '?'};
-        rest >> stat.state >> stat.ppid >> stat.pgrp;
-        if (rest) found.push_back(stat);
-    }
-    closedir(proc);
-    return found;
-}
-
-/// Kills the run's process group and every process left over from it, and reaps them
-/// all. Anything the run started that is still around is, by now, either in its group or
-/// re-parented to us, the subreaper. Returns how many live processes it had to kill.
-int sweep(pid_t group) {
-    const pid_t self = getpid();
-    // Each process counts once, however it is found: a process can leave the group
-    // (setsid) between the two looks below.
-    std::set<pid_t> counted;
-    for (const ProcStat& p : all_processes()) {
-        if (p.pgrp == group && p.state != 'Z') counted.insert(p.pid);
-    }
-    kill(-group, SIGKILL);
-    for (int round = 0; round < 100'000; ++round) {
-        while (waitpid(-1, nullptr, WNOHANG) > 0) {
-        }
-        std::vector<pid_t> children;
-        for (const ProcStat& p : all_processes()) {
-            if (p.ppid == self) {
-                children.push_back(p.pid);
-                if (p.state != 'Z') counted.insert(p.pid);
-            }
-        }
-        if (children.empty()) break;
-        for (const pid_t child : children) {
-            kill(child, SIGKILL);
-            // Its own group too: a setsid() escapee may have started a family of its own.
-            if (const pid_t its_group = getpgid(child); its_group > 1 && its_group != self) {
-                kill(-its_group, SIGKILL);
-            }
-        }
-        for (const pid_t child : children) waitpid(child, nullptr, 0);
-    }
-    return static_cast<int>(counted.size());
 }
 
 /// gdb's backtrace of every thread of `pid`, then what `script` (Python) prints, bounded
@@ -318,7 +230,7 @@ std::string capture_stacks(pid_t pid, const std::string& script) {
     }
     int status = 0;
     rusage usage{};
-    if (!wait_until(gdb, open_pidfd(gdb), Clock::now() + std::chrono::seconds(20), status, usage)) {
+    if (!wait_until(gdb, platform::process_handle(gdb), Clock::now() + std::chrono::seconds(20), status, usage)) {
         kill(-gdb, SIGKILL);
         waitpid(gdb, &status, 0);
     }
@@ -340,9 +252,10 @@ struct ShepherdReport {
 volatile std::sig_atomic_t g_interrupted = 0;
 volatile std::sig_atomic_t g_cancelled = 0;
 
-/// The shepherd: a child subreaper that starts the program, watches it and sweeps up.
+/// The shepherd: a child subreaper (where the platform has one) that starts the program,
+/// watches it and sweeps up.
 [[noreturn]] void shepherd(const Launch& launch, const Limits& limits, ChildFds fds, int stacks_fd, int result_fd) {
-    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    platform::adopt_orphans();
     struct sigaction on_signal {};
     on_signal.sa_handler = [](int) { g_interrupted = 1; };
     sigaction(SIGINT, &on_signal, nullptr);
@@ -359,7 +272,7 @@ volatile std::sig_atomic_t g_cancelled = 0;
 
     ShepherdReport report{static_cast<int>(Ending::not_started), 0, 0, 0, 0, 0};
     int error_pipe[2];
-    if (pipe2(error_pipe, O_CLOEXEC) != 0) {
+    if (platform::open_pipe(error_pipe) != 0) {
         report.start_errno = errno;
         write_all(result_fd, &report, sizeof report);
         _exit(0);
@@ -384,7 +297,7 @@ volatile std::sig_atomic_t g_cancelled = 0;
         _exit(0);
     }
 
-    const Fd pidfd(open_pidfd(pid));
+    const Fd pidfd(platform::process_handle(pid));
     int status = 0;
     rusage usage{};
     const auto deadline = started + limits.wall;
@@ -437,7 +350,7 @@ volatile std::sig_atomic_t g_cancelled = 0;
                                                                     : Ending::signaled);
         report.exit_code = 0;
     }
-    report.stray = sweep(pid);
+    report.stray = platform::sweep_processes(pid);
     write_all(result_fd, &report, sizeof report);
     _exit(g_interrupted ? 130 : 0);
 }
@@ -475,13 +388,13 @@ Watched Watched::start(const Launch& launch, const Limits& limits) {
     Fd key;
     if (!launch.report_key.empty()) {
         int key_pipe[2];
-        if (pipe2(key_pipe, O_CLOEXEC) != 0) fail("pipe");
+        if (platform::open_pipe(key_pipe) != 0) fail("pipe");
         key.reset(key_pipe[0]);
         const Fd key_write(key_pipe[1]);
         write_all(key_write.get(), launch.report_key.data(), launch.report_key.size());
     }
     int result_pipe[2];
-    if (pipe2(result_pipe, O_CLOEXEC) != 0) fail("pipe");
+    if (platform::open_pipe(result_pipe) != 0) fail("pipe");
     s.result.reset(result_pipe[0]);
     Fd result_write(result_pipe[1]);
     s.started = Clock::now();
@@ -576,8 +489,8 @@ Outcome run_watched(const Launch& launch, const Limits& limits, const Tick& tick
 }
 
 std::string signal_name(int signal) {
-    const char* abbrev = sigabbrev_np(signal);
-    return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+    const std::string abbrev = platform::signal_abbreviation(signal);
+    return !abbrev.empty() ? "SIG" + abbrev : "signal " + std::to_string(signal);
 }
 
 std::string signal_meaning(int signal) {

@@ -69,8 +69,10 @@ using Tick = std::function<void(double seconds)>;
 /// A watched run in progress. Started by Watched::start(), which returns at once; the run
 /// goes on in the background, in its own process group, watched by a shepherd process that
 /// is a child subreaper, so that when the run ends every process it started is killed and
-/// reaped, including those that called setsid() or double-forked. stdin is /dev/null. The
-/// caller's process must be single-threaded (it forks).
+/// reaped, including those that called setsid() or double-forked. Where the platform layer
+/// has no subreaper (platform::sweeps_escaped_processes() is false: macOS), the sweep
+/// reaches the run's process group only. stdin is /dev/null. The caller's process must be
+/// single-threaded (it forks).
 class Watched {
 public:
     static Watched start(const Launch& launch, const Limits& limits);

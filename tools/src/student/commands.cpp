@@ -1,7 +1,6 @@
 // commands.cpp: the student's commands: map, run, check, watch, hint, reset (the command line is in cli/).
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "activity.hpp"
 #include "build.hpp"
 #include "checking.hpp"
+#include "platform_calls.hpp"
 #include "student_commands.hpp"
 #include "progress.hpp"
 #include "text.hpp"
@@ -208,47 +208,24 @@ int check_command(const std::string& spec, const CheckOptions& options) {
 namespace {
 
 
-/// Modification stamps of the files, for the polling fallback.
-std::string stamps(const std::vector<fs::path>& files) {
-    std::string text;
-    for (const fs::path& file : files) {
-        struct stat info {};
-        if (stat(file.c_str(), &info) == 0) {
-            text += std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec) + ":" +
-                    std::to_string(info.st_size) + ";";
-        }
-    }
-    return text;
-}
-
 enum class WatchEvent { changed, quit, hint, recheck };
 
 /// What `watch` listens to: the student's keyboard (until it reaches its end) and the
-/// exercise's files (inotify on their folders, with a polling fallback).
+/// exercise's files (the platform's watcher: inotify, or polling where inotify is silent).
 class Watcher {
 public:
-    explicit Watcher(std::vector<fs::path> files) : files_(std::move(files)) {
-        inotify_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-        for (const fs::path& file : files_) {
-            names_.push_back(file.filename().string());
-            // Editors often save by writing a new file and renaming it: watch the folder.
-            if (inotify_ >= 0) inotify_add_watch(inotify_, file.parent_path().c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY);
-        }
-    }
-    Watcher(const Watcher&) = delete;
-    Watcher& operator=(const Watcher&) = delete;
-    ~Watcher() {
-        if (inotify_ >= 0) close(inotify_);
-    }
+    explicit Watcher(const std::vector<fs::path>& files) : files_(platform::watch_files(files)) {}
+
+    /// How the files are watched, when that is worth telling: polling, and why.
+    std::string note() const { return files_->descriptor() < 0 ? files_->how() : ""; }
 
     /// Waits until one of the files is saved, or the student types a command. Saves in
     /// quick succession count once.
     WatchEvent next() {
-        const std::string before = stamps(files_);
         bool changed = false;
         auto quiet_since = std::chrono::steady_clock::now();
         for (;;) {
-            pollfd fds[2] = {{keyboard_open_ ? STDIN_FILENO : -1, POLLIN, 0}, {inotify_, POLLIN, 0}};
+            pollfd fds[2] = {{keyboard_open_ ? STDIN_FILENO : -1, POLLIN, 0}, {files_->descriptor(), POLLIN, 0}};
             const int ready = poll(fds, 2, changed ? 100 : 500);
             if (ready > 0 && (fds[0].revents & (POLLIN | POLLHUP)) != 0) {
                 std::string line;
@@ -264,21 +241,7 @@ public:
                     return WatchEvent::recheck;
                 }
             }
-            if (inotify_ >= 0 && ready > 0 && (fds[1].revents & POLLIN) != 0) {
-                alignas(inotify_event) char buffer[4096];
-                ssize_t n;
-                while ((n = read(inotify_, buffer, sizeof buffer)) > 0) {
-                    for (char* p = buffer; p < buffer + n;) {
-                        const auto* event = reinterpret_cast<const inotify_event*>(p);
-                        if (event->len > 0 && std::find(names_.begin(), names_.end(), event->name) != names_.end()) {
-                            changed = true;
-                            quiet_since = std::chrono::steady_clock::now();
-                        }
-                        p += sizeof(inotify_event) + event->len;
-                    }
-                }
-            }
-            if (inotify_ < 0 && !changed && stamps(files_) != before) {
+            if (files_->changed()) {
                 changed = true;
                 quiet_since = std::chrono::steady_clock::now();
             }
@@ -290,9 +253,7 @@ public:
     }
 
 private:
-    std::vector<fs::path> files_;
-    std::vector<std::string> names_;
-    int inotify_ = -1;
+    std::unique_ptr<platform::FileWatcher> files_;
     bool keyboard_open_ = true;
 };
 
@@ -328,15 +289,17 @@ int watch_command(const std::string& spec, const CheckOptions& options) {
                               width);
             current = next;
         }
-        std::cout << '\n'
-                  << wrap(context.style.dim("Last checked at " + clock_time() + ". Watching " +
-                                            context.shown(context.exercise_file(*current, current->files.front())) +
-                                            " for changes. Type h + Enter for a hint, Enter to check again, q + Enter to quit."),
-                          width)
-                  << std::flush;
         std::vector<fs::path> files;
         for (const std::string& f : current->files) files.push_back(context.exercise_file(*current, f));
         Watcher watcher(files);
+        const std::string note = watcher.note().empty() ? "" : " (" + watcher.note() + ")";
+        std::cout << '\n'
+                  << wrap(context.style.dim("Last checked at " + clock_time() + ". Watching " +
+                                            context.shown(context.exercise_file(*current, current->files.front())) +
+                                            " for changes" + note +
+                                            ". Type h + Enter for a hint, Enter to check again, q + Enter to quit."),
+                          width)
+                  << std::flush;
         for (;;) {
             const WatchEvent event = watcher.next();
             if (event == WatchEvent::quit) return 0;

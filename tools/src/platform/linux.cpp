@@ -1,0 +1,244 @@
+// linux.cpp: the platform layer with Linux's own calls: a child subreaper, /proc, pipe2,
+// close_range, inotify.
+#include "implementations.hpp"
+
+#if COURSE_PLATFORM_LINUX
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <utility>
+
+namespace course::platform::linux_kernel {
+namespace fs = std::filesystem;
+
+int open_pipe(int ends[2]) {
+    return pipe2(ends, O_CLOEXEC);
+}
+
+void close_descriptors_from(int first) {
+    // close_range() came with Linux 5.9; an older kernel says ENOSYS.
+    if (close_range(static_cast<unsigned>(first), ~0U, 0) != 0)
+        posix::close_descriptors_from(first);
+}
+
+void clear_environment() {
+    clearenv();
+}
+
+int anonymous_file() {
+    const int fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    // Some file systems have no O_TMPFILE: a named file, unlinked at once.
+    return fd >= 0 ? fd : posix::anonymous_file();
+}
+
+int process_handle(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+std::string signal_abbreviation(int signal) {
+    const char* abbrev = sigabbrev_np(signal);
+    return abbrev != nullptr ? abbrev : "";
+}
+
+bool adopt_orphans() {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+}
+
+namespace {
+
+struct ProcStat {
+    pid_t pid;
+    pid_t ppid;
+    pid_t pgrp;
+    char state;
+};
+
+/// Every process on the machine, from /proc/PID/stat.
+std::vector<ProcStat> all_processes() {
+    std::vector<ProcStat> found;
+    DIR* proc = opendir("/proc");
+    if (proc == nullptr) return found;
+    while (const dirent* entry = readdir(proc)) {
+        char* end = nullptr;
+        const long pid = std::strtol(entry->d_name, &end, 10);
+        if (*end != '\0' || pid <= 0) continue;
+        std::ifstream file(std::string("/proc/") + entry->d_name + "/stat");
+        std::string line;
+        if (!std::getline(file, line)) continue;
+        // The command name is in parentheses and may itself hold spaces or parentheses.
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 1));
+        ProcStat stat{static_cast<pid_t>(pid), 0, 0, '?'};
+        rest >> stat.state >> stat.ppid >> stat.pgrp;
+        if (rest) found.push_back(stat);
+    }
+    closedir(proc);
+    return found;
+}
+
+}  // namespace
+
+/// Anything the run started that is still around is, by now, either in its group or
+/// re-parented to us, the subreaper (adopt_orphans()).
+int sweep_processes(pid_t group) {
+    const pid_t self = getpid();
+    // Each process counts once, however it is found: a process can leave the group
+    // (setsid) between the two looks below.
+    std::set<pid_t> counted;
+    for (const ProcStat& p : all_processes()) {
+        if (p.pgrp == group && p.state != 'Z') counted.insert(p.pid);
+    }
+    kill(-group, SIGKILL);
+    for (int round = 0; round < 100'000; ++round) {
+        while (waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+        std::vector<pid_t> children;
+        for (const ProcStat& p : all_processes()) {
+            if (p.ppid == self) {
+                children.push_back(p.pid);
+                if (p.state != 'Z') counted.insert(p.pid);
+            }
+        }
+        if (children.empty()) break;
+        for (const pid_t child : children) {
+            kill(child, SIGKILL);
+            // Its own group too: a setsid() escapee may have started a family of its own.
+            if (const pid_t its_group = getpgid(child); its_group > 1 && its_group != self) {
+                kill(-its_group, SIGKILL);
+            }
+        }
+        for (const pid_t child : children)
+            waitpid(child, nullptr, 0);
+    }
+    return static_cast<int>(counted.size());
+}
+
+long processes_of_user(unsigned uid) {
+    long count = 0;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator("/proc", error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+        std::ifstream status(entry.path() / "status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind("Uid:", 0) == 0) {
+                if (std::stoul(line.substr(4)) == uid) ++count;
+                break;
+            }
+        }
+    }
+    return error ? -1 : count;
+}
+
+std::string inotify_silent_on(const fs::path& folder) {
+    struct statfs info {};
+    if (statfs(folder.c_str(), &info) != 0) return "";
+    // inotify hears of the changes made through this kernel only. Magic numbers of
+    // <linux/magic.h>, spelt out because older headers lack some of them.
+    switch (static_cast<unsigned long>(info.f_type)) {
+        case 0x01021997:
+            return "the folder is on a 9p file system (a Windows drive under WSL2), where inotify "
+                   "is silent";
+        case 0x6969:
+            return "the folder is on NFS, where inotify does not hear other machines' edits";
+        case 0x517B:
+        case 0xFF534D42:
+        case 0xFE534D42:
+            return "the folder is on a Windows share (SMB), where inotify does not hear other "
+                   "machines' edits";
+        case 0x65735546:
+            return "the folder is on a FUSE file system (a shared folder of a VM or container), "
+                   "where inotify may be silent";
+        default:
+            return "";
+    }
+}
+
+namespace {
+
+class InotifyWatcher final : public FileWatcher {
+  public:
+    InotifyWatcher(int fd, std::vector<std::string> names) : fd_(fd), names_(std::move(names)) {}
+    ~InotifyWatcher() override { close(fd_); }
+    InotifyWatcher(const InotifyWatcher&) = delete;
+    InotifyWatcher& operator=(const InotifyWatcher&) = delete;
+    int descriptor() const override { return fd_; }
+    std::string how() const override { return "inotify"; }
+
+    bool changed() override {
+        bool seen = false;
+        alignas(inotify_event) char buffer[4096];
+        ssize_t n;
+        while ((n = read(fd_, buffer, sizeof buffer)) > 0) {
+            for (char* p = buffer; p < buffer + n;) {
+                const auto* event = reinterpret_cast<const inotify_event*>(p);
+                if (event->len > 0 &&
+                    std::find(names_.begin(), names_.end(), event->name) != names_.end())
+                    seen = true;
+                p += sizeof(inotify_event) + event->len;
+            }
+        }
+        return seen;
+    }
+
+  private:
+    int fd_;
+    std::vector<std::string> names_;
+};
+
+}  // namespace
+
+std::unique_ptr<FileWatcher> watch_files(const std::vector<fs::path>& files) {
+    std::vector<std::string> names;
+    std::set<fs::path> folders;
+    for (const fs::path& file : files) {
+        names.push_back(file.filename().string());
+        folders.insert(file.parent_path().empty() ? fs::path(".") : file.parent_path());
+    }
+    for (const fs::path& folder : folders) {
+        if (std::string why = inotify_silent_on(folder); !why.empty())
+            return polling_watcher(files, why);
+    }
+    const int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (fd < 0)
+        return polling_watcher(files,
+                               std::string("inotify is not available: ") + std::strerror(errno));
+    for (const fs::path& folder : folders) {
+        // Editors often save by writing a new file and renaming it: watch the folder.
+        if (inotify_add_watch(fd, folder.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0) {
+            const std::string why = std::string("inotify cannot watch ") + folder.string() + ": " +
+                                    std::strerror(errno);
+            close(fd);
+            return polling_watcher(files, why);
+        }
+    }
+    return std::make_unique<InotifyWatcher>(fd, std::move(names));
+}
+
+}  // namespace course::platform::linux_kernel
+
+#endif
