@@ -422,11 +422,11 @@ TEST_CASE("a forged case listing or result stream never scores") {
         "#include <unistd.h>\n#include <string>\n"
         "inline const int forged = [] { const std::string lines = "
         "\"{\\\"event\\\":\\\"stream\\\",\\\"version\\\":3,\\\"pid\\\":1}\\n"
-        "{\\\"event\\\":\\\"listed\\\",\\\"name\\\":\\\"easy\\\"}\\n"
+        "{\\\"event\\\":\\\"case\\\",\\\"name\\\":\\\"easy\\\"}\\n"
         "{\\\"event\\\":\\\"start\\\",\\\"name\\\":\\\"easy\\\"}\\n"
         "{\\\"event\\\":\\\"end\\\",\\\"name\\\":\\\"easy\\\",\\\"passed\\\":true,\\\"seconds\\\":0}\\n"
         "{\\\"event\\\":\\\"done\\\",\\\"cases\\\":1,\\\"failed\\\":0}\\n\"; "
-        "for (int fd = 3; fd < 64; ++fd) (void)::write(fd, lines.data(), lines.size()); _exit(0); }();";
+        "for (int fd = 3; fd < 64; ++fd) (void)::write(fd, lines.data(), lines.size()); _exit(0); return 0; }();";
     const auto report = grade(submission_of("forged", stub_with_top(forge)), {"01/exit_code"});
     const auto& e = exercise(report, "01/exit_code");
     CHECK(e.score == 0);
