@@ -281,6 +281,22 @@ void screen_submission(Grading& g, const Manifest& manifest) {
     }
 }
 
+/// What the compiler's own death says, in words, when it was killed rather than finding an
+/// error: out of memory (a template recursion without end, a huge constant), or killed.
+std::string compiler_gave_up(const std::string& output) {
+    for (const char* sign : {"virtual memory exhausted", "out of memory", "std::bad_alloc", "Cannot allocate memory"}) {
+        if (output.find(sign) != std::string::npos) {
+            return "the compiler ran out of memory (it may use 4 GiB) compiling this submission: a template "
+                   "that instantiates itself without end, or an enormous constant?\n";
+        }
+    }
+    if (output.find("Killed signal terminated program") != std::string::npos ||
+        output.find("terminated by signal") != std::string::npos) {
+        return "the compiler was killed before it finished (out of memory or time).\n";
+    }
+    return "";
+}
+
 /// The test binaries of each exercise still in the running, from the build's manifest.
 void choose_targets(Grading& g, const Manifest& manifest) {
     for (Work& w : g.works) {
@@ -347,8 +363,8 @@ void build_submission(Grading& g) {
         if (!w.graded.problem.empty() || w.targets.empty() || fs::exists(w.targets.front().build.binary)) continue;
         CodeOwners owners;
         owners.student_files = w.graded.exercise->files;
-        w.graded.problem = "it does not compile:\n" +
-                           first_compiler_error(compiler_output_for(g.build_log, w.targets.front().build.target), owners, "");
+        const std::string output = compiler_output_for(g.build_log, w.targets.front().build.target);
+        w.graded.problem = "it does not compile:\n" + compiler_gave_up(output) + first_compiler_error(output, owners, "");
     }
 }
 
