@@ -25,10 +25,12 @@ function(_course_json out text)
   set(${out} "\"${text}\"" PARENT_SCOPE)
 endfunction()
 
-# _course_manifest_build(<out-var> <target> <seconds>): one build's entry.
-function(_course_manifest_build out target seconds)
+# _course_manifest_build(<out-var> <target> <seconds> <test-source>): one build's entry. The
+# test source is where the grader reads the names of the cases the binary must report.
+function(_course_manifest_build out target seconds source)
   _course_json(name "${target}")
-  set(${out} "{\"target\": ${name}, \"binary\": \"$<TARGET_FILE:${target}>\", \"time_limit\": ${seconds}}"
+  _course_json(source_json "${source}")
+  set(${out} "{\"target\": ${name}, \"binary\": \"$<TARGET_FILE:${target}>\", \"time_limit\": ${seconds}, \"source\": ${source_json}}"
       PARENT_SCOPE)
 endfunction()
 # Every test binary wraps some of its own calls at link time (the linker's --wrap sends
@@ -91,6 +93,7 @@ function(course_add_test_main target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "SANITIZER" "")
   add_library(${target} STATIC EXCLUDE_FROM_ALL "${PROJECT_SOURCE_DIR}/tests/support/doctest_main.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/crash_handler.cpp"
+                               "${PROJECT_SOURCE_DIR}/tests/support/report_writer.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/schedule_chaos.cpp"
                                "${PROJECT_SOURCE_DIR}/tests/support/injected_failures.cpp")
   target_link_libraries(${target} PUBLIC doctest::doctest Threads::Threads)
@@ -299,12 +302,12 @@ function(course_add_exercise number name)
                          INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
   set_property(GLOBAL APPEND PROPERTY COURSE_EXERCISE_TARGETS exercise.${id})
   _course_add_test(exercise.${id} "${labels}" ${limit} exercise.${id})
-  _course_manifest_build(plain exercise.${id} ${limit})
+  _course_manifest_build(plain exercise.${id} ${limit} "${test_source}")
   set(builds "\"plain\": ${plain}")
   if(NOT COURSE_SANITIZER)
     course_add_test_binary(exercise.${id}.tsan STUDENT SANITIZER thread
                            SOURCES "${test_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
-    _course_manifest_build(tsan exercise.${id}.tsan ${tsan_limit})
+    _course_manifest_build(tsan exercise.${id}.tsan ${tsan_limit} "${test_source}")
     string(APPEND builds ", \"tsan\": ${tsan}")
   endif()
 
@@ -321,12 +324,12 @@ function(course_add_exercise number name)
   if(COURSE_HIDDEN_TESTS_DIR AND EXISTS "${hidden_source}" AND NOT hidden_missing)
     course_add_test_binary(exercise.${id}.hidden STUDENT SOURCES "${hidden_source}"
                            INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
-    _course_manifest_build(hidden exercise.${id}.hidden ${limit})
+    _course_manifest_build(hidden exercise.${id}.hidden ${limit} "${hidden_source}")
     string(APPEND builds ", \"hidden\": ${hidden}")
     if(NOT COURSE_SANITIZER)
       course_add_test_binary(exercise.${id}.hidden.tsan STUDENT SANITIZER thread
                              SOURCES "${hidden_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
-      _course_manifest_build(hidden_tsan exercise.${id}.hidden.tsan ${tsan_limit})
+      _course_manifest_build(hidden_tsan exercise.${id}.hidden.tsan ${tsan_limit} "${hidden_source}")
       string(APPEND builds ", \"hidden_tsan\": ${hidden_tsan}")
     endif()
   endif()
@@ -338,7 +341,7 @@ function(course_add_exercise number name)
     course_add_test_binary(solution.${id} SOURCES "${test_source}" INCLUDES "${solution_dir}")
     set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS solution.${id})
     _course_add_test(solution.${id} "solution;ch${number};${name}" ${limit} solution.${id})
-    _course_manifest_build(solution solution.${id} ${limit})
+    _course_manifest_build(solution solution.${id} ${limit} "${test_source}")
     string(APPEND builds ", \"solution\": ${solution}")
   endif()
 
@@ -513,6 +516,15 @@ function(_course_write_manifest)
                         COURSE_SANITIZER)
     _course_json(${path}_json "${${path}}")
   endforeach()
+  # The headers every test includes besides the exercise's: the course's test support and
+  # doctest's. The grader refuses a submission that redefines a name they use.
+  set(header_dirs "")
+  foreach(dir IN ITEMS "${PROJECT_SOURCE_DIR}/tests/support"
+                       "$<TARGET_PROPERTY:doctest::doctest,INTERFACE_INCLUDE_DIRECTORIES>")
+    _course_json(dir_json "${dir}")
+    list(APPEND header_dirs "${dir_json}")
+  endforeach()
+  list(JOIN header_dirs ", " header_dirs)
   file(GENERATE OUTPUT "${PROJECT_BINARY_DIR}/course-manifest.json" CONTENT "{
   \"manifest_version\": ${COURSE_MANIFEST_VERSION},
   \"source_dir\": ${PROJECT_SOURCE_DIR_json},
@@ -522,6 +534,7 @@ function(_course_write_manifest)
   \"sanitizer\": ${COURSE_SANITIZER_json},
   \"tsan_time_factor\": ${COURSE_TSAN_TIME_FACTOR},
   \"support_targets\": [${support}],
+  \"test_header_dirs\": [${header_dirs}],
   \"exercises\": [${exercises}
   ],
   \"examples\": [${examples}

@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -64,7 +66,7 @@ fs::path submission_with(const std::string& name, const std::string& hostile) {
     const auto at = text.find(opening);
     REQUIRE(at != std::string::npos);
     text.insert(at + opening.size(), hostile + "\n");
-    text.insert(0, "#include <sys/socket.h>\n#include <unistd.h>\n#include <cstdio>\n#include <cstdlib>\n#include <string>\n");
+    text.insert(0, "#include <sys/socket.h>\n#include <unistd.h>\n#include <csignal>\n#include <cstdio>\n#include <cstdlib>\n#include <string>\n");
     std::ofstream(file) << text;
     return dir;
 }
@@ -349,4 +351,154 @@ TEST_CASE("the Gradescope autograder zip holds setup.sh and run_autograder at it
     CHECK(listing.output.find("run_autograder\n") != std::string::npos);
     CHECK(listing.output.find("exercises/info.json") != std::string::npos);
     CHECK(listing.output.find("solutions/") == std::string::npos);
+}
+
+// --- The trust boundary: what a submission may not do to the tests, the grader or the host ----
+
+namespace {
+
+/// A submission made of every solution, with exit_code.hpp replaced by `text`.
+fs::path submission_of(const std::string& name, const std::string& text) {
+    const fs::path dir = copy_of_solutions(name);
+    std::ofstream(dir / "01_processes" / "exit_code.hpp") << text;
+    return dir;
+}
+
+/// The solution of exit_code with `top` inserted after its #pragma once.
+std::string solution_with_top(const std::string& top) {
+    std::string text = read_text(source / "solutions" / "01_processes" / "exit_code.hpp");
+    const auto at = text.find("#pragma once\n");
+    REQUIRE(at != std::string::npos);
+    return text.insert(at + 13, top + "\n");
+}
+
+/// The stub of exit_code (every case fails) with `top` inserted after its #pragma once.
+std::string stub_with_top(const std::string& top) {
+    std::string text = read_text(source / "exercises" / "01_processes" / "exit_code.hpp");
+    const auto at = text.find("#pragma once\n");
+    REQUIRE(at != std::string::npos);
+    return text.insert(at + 13, top + "\n");
+}
+
+/// Every text the report holds about exit_code, for what must never appear there.
+std::string everything_said(const course::GradeReport& report) {
+    const auto& e = exercise(report, "01/exit_code");
+    std::string all = e.problem;
+    for (const auto& c : e.cases) all += c.result.explanation + c.result.details + c.result.output;
+    return all;
+}
+
+/// The number of test cases exit_code's test source defines.
+std::size_t exit_code_cases() {
+    const std::string text = read_text(source / "tests" / "01_processes" / "test_exit_code.cpp");
+    std::size_t count = 0;
+    for (auto at = text.find("TEST_CASE("); at != std::string::npos; at = text.find("TEST_CASE(", at + 1)) ++count;
+    return count;
+}
+
+}  // namespace
+
+TEST_CASE("a header that redefines the tests' macros never scores") {
+    // The stub, which fails every case, with the checks turned into nothing, in every
+    // spelling the preprocessor accepts.
+    for (const std::string& trick : {std::string("#undef CHECK\n#define CHECK(...) ((void)0)"),
+                                     std::string("%:  define REQUIRE(...) ((void)0)"),
+                                     std::string("# /* a comment */ undef CHECK_THROWS_AS"),
+                                     std::string("#\\\ndefine FAIL(...) ((void)0)"),
+                                     std::string("#define DOCTEST_CHECK(...) ((void)0)"),
+                                     std::string("#define private public")}) {
+        CAPTURE(trick);
+        const auto report = grade(submission_of("macros", stub_with_top(trick)), {"01/exit_code"});
+        const auto& e = exercise(report, "01/exit_code");
+        CHECK(e.score == 0);
+        CHECK(e.problem.find("refused") != std::string::npos);
+    }
+}
+
+TEST_CASE("a forged case listing or result stream never scores") {
+    // A static initializer that writes a listing and a passing run on the report stream,
+    // then leaves before the tests run; and one that writes passes after every case.
+    const std::string forge =
+        "#include <unistd.h>\n#include <string>\n"
+        "inline const int forged = [] { const std::string lines = "
+        "\"{\\\"event\\\":\\\"stream\\\",\\\"version\\\":3,\\\"pid\\\":1}\\n"
+        "{\\\"event\\\":\\\"case\\\",\\\"name\\\":\\\"easy\\\"}\\n"
+        "{\\\"event\\\":\\\"start\\\",\\\"name\\\":\\\"easy\\\"}\\n"
+        "{\\\"event\\\":\\\"end\\\",\\\"name\\\":\\\"easy\\\",\\\"passed\\\":true,\\\"seconds\\\":0}\\n"
+        "{\\\"event\\\":\\\"done\\\",\\\"cases\\\":1,\\\"failed\\\":0}\\n\"; "
+        "for (int fd = 3; fd < 64; ++fd) (void)::write(fd, lines.data(), lines.size()); _exit(0); return 0; }();";
+    const auto report = grade(submission_of("forged", stub_with_top(forge)), {"01/exit_code"});
+    const auto& e = exercise(report, "01/exit_code");
+    CHECK(e.score == 0);
+    // Every case of the test source is there, failed or tampered: none is left out.
+    CHECK(e.cases.size() == exit_code_cases());
+    for (const auto& c : e.cases) CHECK(c.result.status != Status::passed);
+}
+
+TEST_CASE("an include of a root-only file, of the solution, or a linked file shows nothing and never scores") {
+    for (const std::string& trick : {std::string("#include \"/etc/shadow\""),
+                                     std::string("#include \"../../../../../../../../etc/shadow\""),
+                                     std::string("#include \"solutions/01_processes/exit_code.hpp\""),
+                                     std::string("#define WHERE \"/etc/shadow\"\n#include WHERE"),
+                                     std::string("#line 1 \"/etc/shadow\"\nthis is not C++;"),
+                                     std::string("__asm__(\".incbin \\\"/etc/shadow\\\"\");")}) {
+        CAPTURE(trick);
+        const auto report = grade(submission_of("include", trick), {"01/exit_code"});
+        const auto& e = exercise(report, "01/exit_code");
+        CHECK(e.score == 0);
+        CHECK(e.problem.find("refused") != std::string::npos);
+        CHECK(everything_said(report).find("root:") == std::string::npos);
+    }
+    const fs::path dir = copy_of_solutions("symlink");
+    fs::remove(dir / "01_processes" / "exit_code.hpp");
+    fs::create_symlink("/etc/shadow", dir / "01_processes" / "exit_code.hpp");
+    const auto linked = grade(dir, {"01/exit_code"});
+    CHECK(exercise(linked, "01/exit_code").score == 0);
+    CHECK(exercise(linked, "01/exit_code").problem.find("symbolic link") != std::string::npos);
+    CHECK(everything_said(linked).find("root:") == std::string::npos);
+}
+
+TEST_CASE("files named like ThreadSanitizer's logs, links and FIFOs in the run folder change nothing") {
+    const std::string plant =
+        "std::system(\"ln -s /etc/shadow tsan.1; ln -s /dev/zero tsan.2; mkfifo tsan.3; "
+        "echo 'WARNING: ThreadSanitizer: data race (forged)' > tsan.4\");";
+    const auto report = grade(submission_with("planted", plant), {"01/exit_code"}, true);
+    const auto& e = exercise(report, "01/exit_code");
+    CHECK(e.status == Status::passed);
+    CHECK(e.score == doctest::Approx(e.max_score));
+    CHECK(everything_said(report).find("root:") == std::string::npos);
+    CHECK(everything_said(report).find("forged") == std::string::npos);
+}
+
+TEST_CASE("a host Unix socket is out of reach, and shared memory, /dev and the run folder are bounded") {
+    const fs::path socket_path = scratch / "host.sock";
+    fs::remove(socket_path);
+    const int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path.c_str());
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(listen(listener, 16) == 0);
+    fs::permissions(socket_path, fs::perms::all);
+    // exit_code's call() returns 99 when any of these succeeds: then its first case fails.
+    const std::string hostile =
+        "{ std::signal(SIGXFSZ, SIG_IGN); int reached = 0; int s = ::socket(1, 1, 0); unsigned char a[110] = {1, 0}; "
+        "std::snprintf(reinterpret_cast<char*>(a) + 2, 108, \"%s\", \"" + socket_path.string() + "\"); "
+        "if (::connect(s, reinterpret_cast<const struct sockaddr*>(a), 110) == 0) reached = 1; ::close(s); "
+        "static char block[1 << 20]; "
+        "for (const char* path : {\"/dev/shm/filler\", \"/dev/filler\", \"./filler\", \"/tmp/filler\"}) { "
+        "std::FILE* f = std::fopen(path, \"w\"); if (!f) continue; int written = 0; "
+        "while (written < 512 && std::fwrite(block, 1, sizeof block, f) == sizeof block) ++written; "
+        "if (std::fflush(f) == 0 && written == 512) reached = 1; std::fclose(f); std::remove(path); } "
+        "if (reached) return 99; }";
+    const auto report = grade(submission_with("bounded", hostile), {"01/exit_code"});
+    if (report.isolation.kind == "bubblewrap") {
+        CHECK(accept(listener, nullptr, nullptr) == -1);
+        CHECK(first_case(report) == Status::passed);
+    } else {
+        MESSAGE("no sandbox here (" << report.isolation.reason << "): the host is not fenced off");
+    }
+    close(listener);
+    fs::remove(socket_path);
 }

@@ -14,6 +14,8 @@
 // the system's own report.
 #include "crash_handler.hpp"
 
+#include "report_writer.hpp"
+
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define COURSE_SANITIZED 1
 #elif defined(__has_feature)
@@ -36,12 +38,15 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 #endif
 
 namespace course_test {
 
 #if defined(COURSE_CRASH_HANDLER)
 namespace {
+
+namespace stream = course_test::stream;
 
 /// An executable segment of a loaded module, as dl_iterate_phdr saw it at start-up.
 struct Segment {
@@ -53,8 +58,6 @@ struct Segment {
 
 std::array<Segment, 96> g_segments{};
 int g_segment_count = 0;
-int g_fd = -1;
-pid_t g_owner = 0;
 alignas(16) char g_alternate_stack[64 * 1024];
 
 /// A fixed buffer that formats text without allocating.
@@ -94,15 +97,7 @@ public:
             text(one);
         }
     }
-    void write_to(int fd) const {
-        std::size_t done = 0;
-        while (done < used_) {
-            // The system call itself: write() may be wrapped to fail on a test's demand.
-            const auto n = static_cast<ssize_t>(syscall(SYS_write, fd, buffer_ + done, used_ - done));
-            if (n <= 0) return;
-            done += static_cast<std::size_t>(n);
-        }
-    }
+    std::string_view view() const { return {buffer_, used_}; }
 
 private:
     char buffer_[12 * 1024];
@@ -173,7 +168,7 @@ std::uintptr_t faulting_instruction(void* context) {
 void on_fatal_signal(int signal, siginfo_t* info, void* context) {
     // A child the code under test forked inherits this handler; it crashes as itself,
     // without speaking for the test process.
-    if (g_fd >= 0 && getpid() == g_owner) {
+    if (stream::is_open() && getpid() == stream::owner()) {
         Line line;
         line.text("{\"event\":\"crash\",\"signal\":");
         line.number(signal);
@@ -200,8 +195,8 @@ void on_fatal_signal(int signal, siginfo_t* info, void* context) {
             if (i > 0) line.text(",");
             frame(line, reinterpret_cast<std::uintptr_t>(frames[i]));
         }
-        line.text("]}\n");
-        line.write_to(g_fd);
+        line.text("]}");
+        stream::write_event_unlocked(line.view());
     }
     // SA_RESETHAND has put the default action back: raised again, the signal ends the
     // process as soon as this handler returns, with the status it would have had.
@@ -210,9 +205,7 @@ void on_fatal_signal(int signal, siginfo_t* info, void* context) {
 
 }  // namespace
 
-void install_crash_handler(int report_fd) {
-    g_fd = report_fd;
-    g_owner = getpid();
+void install_crash_handler() {
     dl_iterate_phdr(remember_segments, nullptr);
     // backtrace() loads the unwinder on first use, which allocates: do it now.
     void* warm_up[2];
@@ -233,7 +226,7 @@ void install_crash_handler(int report_fd) {
 
 #else
 
-void install_crash_handler(int /*report_fd*/) {}
+void install_crash_handler() {}
 
 #endif
 

@@ -4,8 +4,8 @@
 namespace course_test {
 
 /// Installs handlers for the fatal signals that write a "crash" event (signal, faulting
-/// address, frames) to `report_fd` before the process dies. Does nothing in sanitizer
-/// builds, whose runtime reports fatal signals itself, nor off Linux.
-void install_crash_handler(int report_fd);
+/// address, frames) to the report stream before the process dies. Does nothing in
+/// sanitizer builds, whose runtime reports fatal signals itself, nor off Linux.
+void install_crash_handler();
 
 }  // namespace course_test

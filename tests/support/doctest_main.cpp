@@ -27,32 +27,15 @@
 #include "crash_handler.hpp"
 #include "platform.hpp"
 #include "report_stream.hpp"
+#include "report_writer.hpp"
 #include "schedule_chaos.hpp"
 
 namespace {
 
-// The test process. A child forked by the code under test inherits the stream's
-// descriptor and must not write results on its parent's behalf.
-pid_t g_owner = 0;
-int g_fd = -1;
-std::mutex g_write_mutex;
 // How many test cases have started: ThreadSanitizer's report hook below says which case
 // each report belongs to. Written by the main thread only, read by the hook without
 // instrumentation (it runs inside ThreadSanitizer's own report code).
 int g_cases_started = 0;
-
-void open_stream() {
-    g_owner = getpid();
-    const char* text = std::getenv(course::report::descriptor_variable);
-    if (text == nullptr) return;
-    char* end = nullptr;
-    const long fd = std::strtol(text, &end, 10);
-    if (end == text || *end != '\0' || fd < 3 || fd > 1'000'000) return;
-    if (fcntl(static_cast<int>(fd), F_GETFD) == -1) return;
-    g_fd = static_cast<int>(fd);
-    // A program the test starts with exec must not inherit the stream.
-    fcntl(g_fd, F_SETFD, FD_CLOEXEC);
-}
 
 using course::report::json_string;
 
@@ -61,7 +44,7 @@ using course::report::json_string;
 // again, and report on its parent's behalf. It is stopped as soon as it reaches a test
 // event, with a status the tests can see (125) and a message for people.
 void stop_stray_child() {
-    if (getpid() == g_owner) return;
+    if (getpid() == course_test::stream::owner()) return;
     const char message[] =
         "course: a child process returned into the test program; end child processes "
         "with _exit() (or exec)\n";
@@ -71,18 +54,7 @@ void stop_stray_child() {
 
 void emit(const std::string& json) {
     stop_stray_child();
-    if (g_fd < 0) return;
-    const std::string line = json + "\n";
-    const std::lock_guard lock(g_write_mutex);
-    std::size_t done = 0;
-    while (done < line.size()) {
-        // The system call itself, not write(): a test may arm write() to fail (see
-        // injected_failures.cpp), and the stream must not lose an event to that.
-        const auto n = static_cast<ssize_t>(syscall(SYS_write, g_fd, line.data() + done, line.size() - done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        done += static_cast<std::size_t>(n);
-    }
+    course_test::stream::write_event(json);
 }
 
 // The text doctest's console reporter prints for a failed assertion, without colours.
@@ -204,7 +176,7 @@ REGISTER_LISTENER("course", 1, ResultStream);
 // lands on its own case. It runs inside the sanitizer's report code: no locks, no
 // allocation, no instrumented access, a raw write.
 extern "C" __attribute__((no_sanitize("thread"))) void __tsan_on_report(const void* /*report*/) {
-    if (g_fd < 0 || getpid() != g_owner) return;
+    if (getpid() != course_test::stream::owner()) return;
     // Formatted by hand: the C library's printf family may be intercepted by the sanitizer.
     static constexpr char head[] = "{\"event\":\"sanitizer_report\",\"case\":";
     char line[96];
@@ -215,17 +187,29 @@ extern "C" __attribute__((no_sanitize("thread"))) void __tsan_on_report(const vo
     for (int value = g_cases_started; count == 0 || value > 0; value /= 10) digits[count++] = static_cast<char>('0' + value % 10);
     while (count > 0) line[used++] = digits[--count];
     line[used++] = '}';
-    line[used++] = '\n';
-#if defined(__linux__)
-    syscall(SYS_write, g_fd, line, used);
-#else
-    [[maybe_unused]] const ssize_t n = write(g_fd, line, used);
-#endif
+    course_test::stream::write_event_unlocked(std::string_view(line, used));
 }
 #endif
 REGISTER_REPORTER("quiet", 1, Quiet);
 
 namespace {
+
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __sanitizer_set_report_fd(void* fd);
+#endif
+
+/// Under the course tool, ThreadSanitizer reports to a descriptor the tool owns, never to a
+/// file in a folder the code under test could write to (or plant a file in).
+void send_sanitizer_reports_to_the_tool() {
+#if defined(__SANITIZE_THREAD__)
+    const char* text = std::getenv(course::report::sanitizer_variable);
+    if (text == nullptr) return;
+    const long fd = std::strtol(text, nullptr, 10);
+    if (fd < 3 || fcntl(static_cast<int>(fd), F_GETFD) == -1) return;
+    fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+    __sanitizer_set_report_fd(reinterpret_cast<void*>(fd));
+#endif
+}
 
 // Where a case needs Linux and this is not Linux, says once why such cases are skipped
 // (doctest itself only counts them).
@@ -249,17 +233,18 @@ void explain_linux_only_cases() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    open_stream();
-    if (g_fd >= 0) {
+    course_test::stream::open();
+    if (course_test::stream::is_open()) {
         emit("{\"event\":\"stream\",\"version\":" + std::to_string(course::report::version) +
              ",\"pid\":" + std::to_string(getpid()) + "}");
-        course_test::install_crash_handler(g_fd);
+        course_test::install_crash_handler();
     }
+    send_sanitizer_reports_to_the_tool();
     emit(course_chaos::schedule_event());
-    if (g_fd < 0) std::fprintf(stderr, "%s\n", course_chaos::replay_hint().c_str());
+    if (!course_test::stream::is_open()) std::fprintf(stderr, "%s\n", course_chaos::replay_hint().c_str());
     // Under the course tool, output goes to a file: line buffering keeps what a test
     // printed before it crashed or hung.
-    if (g_fd >= 0) std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
+    if (course_test::stream::is_open()) std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
 #if defined(__linux__)
     // On a timeout the course tool attaches gdb to show where each thread is blocked.
     // Yama's ptrace_scope=1 (a Linux security module) allows that only if we say so.

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "printing.hpp"  // containers in failed checks
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

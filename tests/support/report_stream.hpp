@@ -17,6 +17,15 @@
 //   {"event":"end","name":"...","passed":false,"seconds":0.01}
 //   {"event":"done","cases":5,"failed":1}
 //
+// Each event ends with its sequence number and signature, ',"seq":<n>,"mac":"<40 hex>"}',
+// when the tool passed a key (COURSE_REPORT_KEY_FD names the descriptor it comes on; the
+// test main reads it before any code under test runs and closes it): the MAC is
+// HMAC-SHA-1(key, "<n>:<the event without seq and mac>") (report_mac.hpp). Sequence
+// numbers count from 0, each used once.
+//
+// ThreadSanitizer's reports go to the descriptor COURSE_SANITIZER_FD names, when set: an
+// anonymous file of the tool's, never a file in a folder the code under test can write.
+//
 // "crash" frames are return addresses relative to the test binary's load address (so
 // that addr2line can name them) or, outside the binary, "libname+0xoffset". A case that
 // started but has no "end", or a run without "done", tells the tool the binary died or
@@ -33,10 +42,14 @@
 namespace course::report {
 
 /// Bumped whenever an event or field changes meaning.
-inline constexpr int version = 2;
+inline constexpr int version = 3;
 
 /// The environment variable that names the descriptor to write to.
 inline constexpr const char* descriptor_variable = "COURSE_REPORT_FD";
+/// The environment variable that names the descriptor the run's key comes on.
+inline constexpr const char* key_variable = "COURSE_REPORT_KEY_FD";
+/// The environment variable that names the descriptor ThreadSanitizer reports to.
+inline constexpr const char* sanitizer_variable = "COURSE_SANITIZER_FD";
 
 /// The event names.
 namespace event {

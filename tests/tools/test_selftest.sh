@@ -72,8 +72,19 @@ echo "\$run" >"\$count_file"
 echo "\${COURSE_CHAOS_SEED:-none}" >>"$path.seeds"
 passed=true
 for failing in $*; do [[ \$run == "\$failing" ]] && passed=false; done
-report() { echo "\$1" >&"\$COURSE_REPORT_FD"; }
-report '{"event":"stream","version":2,"pid":'"$$"'}'
+# Events signed as the test main signs them (report_stream.hpp), by Python's hmac module.
+key=; [[ -n \${COURSE_REPORT_KEY_FD:-} ]] && key=\$(cat <&"\$COURSE_REPORT_KEY_FD")
+seq=0
+report() {
+  local line=\$1
+  if [[ -n \$key ]]; then
+    local mac=\$(python3 -c 'import hashlib, hmac, sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha1).hexdigest())' "\$key" "\$seq:\$line")
+    line="\${line%\}},\"seq\":\$seq,\"mac\":\"\$mac\"}"
+    seq=\$((seq + 1))
+  fi
+  echo "\$line" >&"\$COURSE_REPORT_FD"
+}
+report '{"event":"stream","version":3,"pid":'"\$\$"'}'
 report '{"event":"schedule","seed":'"\${COURSE_CHAOS_SEED:-0}"'}'
 report '{"event":"start","name":"only"}'
 [[ \$passed == false ]] && report '{"event":"failure","file":"t.cpp","line":1,"message":"CHECK( total == 3 ) is NOT correct!"}'
@@ -87,7 +98,7 @@ printf 'loses the last update\nkind: missing-lock\n' >"$work/mistake.txt"
 # Plain catches runs 1 and 3; ThreadSanitizer catches run 2 (its only run: plain passed).
 fake "$work/plain" 1 3
 fake "$work/tsan" 1
-run status out "$tool" selftest mutant --time-limit 5 --runs 3 --mistake "$work/mistake.txt" \
+run status out "$tool" selftest mutant --time-limit 60 --runs 3 --mistake "$work/mistake.txt" \
   --id 04.some_queue.lost_update --results "$work/results" "$work/plain" "$work/tsan"
 expect_status "a mutant caught in every run passes" 0 "$status"
 expect "the rate and who caught it" "$out" "caught in 3 of 3 runs (plain 2, ThreadSanitizer 1)"
@@ -113,7 +124,7 @@ fi
 # A replayed seed is passed to every run; a run that nothing catches fails the check.
 fake "$work/plain2" 1
 fake "$work/tsan2"
-run status out env COURSE_CHAOS_SEED=4242 "$tool" selftest mutant --time-limit 5 --runs 2 \
+run status out env COURSE_CHAOS_SEED=4242 "$tool" selftest mutant --time-limit 60 --runs 2 \
   --mistake "$work/mistake.txt" --id 04.some_queue.lucky --results "$work/results" "$work/plain2" "$work/tsan2"
 expect_status "a mutant that escapes one run fails" 1 "$status"
 expect "the rate says so" "$out" "caught in 1 of 2 runs (plain 1, ThreadSanitizer 0)"

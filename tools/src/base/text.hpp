@@ -5,11 +5,18 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace course {
 
 /// The whole content of a file (empty when it cannot be read).
 std::string read_file(const std::filesystem::path& path);
+
+/// Replaces a file's content with `content`; throws std::runtime_error when it cannot.
+void write_file(const std::filesystem::path& path, std::string_view content);
+
+/// The parts of `text` between `separator`s (empty parts kept).
+std::vector<std::string> split(std::string_view text, char separator);
 
 /// Writes all of `size` bytes to `fd`, retrying after EINTR and short writes. False on error.
 bool write_all(int fd, const void* data, std::size_t size);

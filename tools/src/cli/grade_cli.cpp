@@ -35,7 +35,7 @@ void add_grade_commands(CLI::App& app) {
         ->check(CLI::Range(0.0, 100.0));
     grade_cmd->add_flag("-q,--quiet", args->options.quiet, "No progress messages");
     grade_cmd->footer(
-        "Statuses: passed, failed, timeout, crashed, race, flaky, no_result, build_error.\n"
+        "Statuses: passed, failed, timeout, crashed, race, flaky, no_result, build_error, tampered.\n"
         "Examples:\n"
         "  ./course grade --submission ~/submissions/alice\n"
         "  ./course grade --submission /autograder/submission --format gradescope -o /autograder/results/results.json");

@@ -19,6 +19,7 @@ TestBuild test_build(const nlohmann::json& builds, const char* key) {
     build.target = entry.at("target").get<std::string>();
     build.binary = entry.at("binary").get<std::string>();
     build.time_limit = entry.at("time_limit").get<int>();
+    build.source = entry.value("source", std::string());
     return build;
 }
 
@@ -47,6 +48,9 @@ Manifest Manifest::load(const fs::path& build_dir) {
         manifest.sanitizer = json.at("sanitizer").get<std::string>();
         manifest.tsan_time_factor = json.at("tsan_time_factor").get<int>();
         manifest.support_targets = json.at("support_targets").get<std::vector<std::string>>();
+        for (const auto& dir : json.value("test_header_dirs", nlohmann::json::array())) {
+            manifest.test_header_dirs.emplace_back(dir.get<std::string>());
+        }
         for (const auto& e : json.at("exercises")) {
             ExerciseBuilds builds;
             const auto& b = e.at("builds");

@@ -15,6 +15,7 @@ struct TestBuild {
     std::string target;
     std::filesystem::path binary;
     int time_limit = 0;  ///< seconds per test case, the sanitizer's slowness included
+    std::filesystem::path source;  ///< the test source: the cases it defines are the ones to run
     bool exists() const { return !target.empty(); }
 };
 
@@ -48,6 +49,7 @@ struct Manifest {
     std::string sanitizer;
     int tsan_time_factor = 4;
     std::vector<std::string> support_targets;  ///< test main and precompiled headers
+    std::vector<std::filesystem::path> test_header_dirs;  ///< the test support's and doctest's headers
     std::map<std::string, ExerciseBuilds> exercises;  ///< by exercise name
     std::vector<ExampleBuild> examples;          ///< in chapter and file order
 

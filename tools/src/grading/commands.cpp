@@ -34,6 +34,11 @@ int run_grade(const GradeArgs& args) {
         if (!file) throw UserError("cannot write " + path.string());
         std::cerr << "wrote " << path.string() << " (score " << report.score << " / " << report.max_score << ")\n";
     }
+    if (report.grader_errors > 0) {
+        std::cerr << "grading incomplete: the grader's sandbox failed in " << report.grader_errors
+                  << " test case(s), which are not the submission's fault; grade it again\n";
+        return 2;
+    }
     const double percent = report.max_score > 0 ? 100.0 * report.score / report.max_score : 0;
     return args.fail_under >= 0 && percent + 1e-9 < args.fail_under ? 1 : 0;
 }

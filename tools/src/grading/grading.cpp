@@ -1,6 +1,9 @@
 // grading.cpp: stage a submission, build each exercise on its own, run each case in isolation, score.
 #include "grading.hpp"
 
+#include "screening.hpp"
+#include "text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -9,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -26,6 +30,7 @@ constexpr std::uintmax_t max_submitted_file = 1 << 20;
 /// Unprivileged users for graded code when we are root, one per parallel worker: far above
 /// any real account (and free of /etc/passwd entries, which nothing here needs).
 constexpr unsigned grading_uid_base = 2'000'000'000;
+constexpr unsigned grading_uid_ranges = 1'000'000;  // ranges of 256 users each, above the base
 
 using Clock = std::chrono::steady_clock;
 
@@ -199,10 +204,16 @@ void stage_submission(Grading& g) {
             const auto it = located.find(file);
             if (it == located.end()) {
                 w.graded.problem += file + " is not in the submission. ";
-            } else if (fs::file_size(it->second) > max_submitted_file) {
-                w.graded.problem += file + " is larger than 1 MiB. ";
+                continue;
+            }
+            // Read without following links, regular files only: the grader may be root,
+            // and the submission must not make it read anything else.
+            const SubmittedFile read =
+                read_submitted_file(g.submission, it->second.lexically_relative(g.submission), max_submitted_file);
+            if (!read.problem.empty()) {
+                w.graded.problem += read.problem + ". ";
             } else {
-                fs::copy_file(it->second, target, fs::copy_options::overwrite_existing);
+                write_file(target, read.content);
             }
         }
         g.works.push_back(std::move(w));
@@ -217,6 +228,73 @@ void stage_submission(Grading& g) {
             fs::copy_file(g.context.exercise_file(*e, file), target);
         }
     }
+}
+
+/// The names the tests of `builds` use, with those of every header the tests include
+/// besides the exercise's: a submission may not redefine any of them.
+std::set<std::string> names_the_tests_use(const Manifest& manifest, const ExerciseBuilds& builds) {
+    std::set<std::string> names;
+    const auto add = [&names](const fs::path& file) {
+        std::error_code error;
+        if (!fs::is_regular_file(file, error)) return;
+        const std::set<std::string> found = identifiers_in(read_file(file));
+        names.insert(found.begin(), found.end());
+    };
+    for (const fs::path& dirs : manifest.test_header_dirs) {
+        for (const std::string& dir : split(dirs.string(), ';')) {
+            std::error_code error;
+            if (fs::is_regular_file(fs::path(dir) / "doctest" / "doctest.h", error)) {
+                add(fs::path(dir) / "doctest" / "doctest.h");
+                continue;
+            }
+            for (const auto& entry : fs::directory_iterator(dir, error)) add(entry.path());
+        }
+    }
+    for (const TestBuild* b : {&builds.plain, &builds.hidden}) {
+        if (b->exists()) add(b->source);
+    }
+    return names;
+}
+
+/// 2a. Screen the staged files: a submission may not redefine what the tests use, include
+///     files from outside its folder or the solutions, or pull files in by other means.
+void screen_submission(Grading& g, const Manifest& manifest) {
+    for (Work& w : g.works) {
+        if (!w.graded.problem.empty()) continue;
+        const Exercise& e = *w.graded.exercise;
+        const std::set<std::string> names = names_the_tests_use(manifest, manifest.of(e));
+        for (const std::string& file : e.files) {
+            const std::string problems = screen_source(read_file(g.staged / e.chapter_dir / file), names);
+            if (problems.empty()) continue;
+            w.graded.problem += file + " is refused:\n";
+            for (const std::string& line : split(problems, '\n')) {
+                if (!line.empty()) w.graded.problem += "  - " + line + "\n";
+            }
+        }
+        // The refused file is never compiled; the build files still need one there.
+        if (!w.graded.problem.empty()) {
+            for (const std::string& file : e.files) {
+                fs::copy_file(g.context.exercise_file(e, file), g.staged / e.chapter_dir / file,
+                              fs::copy_options::overwrite_existing);
+            }
+        }
+    }
+}
+
+/// What the compiler's own death says, in words, when it was killed rather than finding an
+/// error: out of memory (a template recursion without end, a huge constant), or killed.
+std::string compiler_gave_up(const std::string& output) {
+    for (const char* sign : {"virtual memory exhausted", "out of memory", "std::bad_alloc", "Cannot allocate memory"}) {
+        if (output.find(sign) != std::string::npos) {
+            return "the compiler ran out of memory (it may use 4 GiB) compiling this submission: a template "
+                   "that instantiates itself without end, or an enormous constant?\n";
+        }
+    }
+    if (output.find("Killed signal terminated program") != std::string::npos ||
+        output.find("terminated by signal") != std::string::npos) {
+        return "the compiler was killed before it finished (out of memory or time).\n";
+    }
+    return "";
 }
 
 /// The test binaries of each exercise still in the running, from the build's manifest.
@@ -247,6 +325,7 @@ void build_submission(Grading& g) {
     configure(g.context, g.build, g.staged,
               g.options.hidden_tests.empty() ? fs::path() : fs::absolute(g.options.hidden_tests));
     const Manifest manifest = Manifest::load(g.build);
+    screen_submission(g, manifest);
     const Outcome support = ninja(g.build, manifest.support_targets, std::chrono::minutes(10));
     if (support.ending != Ending::exited || support.exit_code != 0) {
         throw UserError("building the test support failed:\n" + support.output);
@@ -284,9 +363,22 @@ void build_submission(Grading& g) {
         if (!w.graded.problem.empty() || w.targets.empty() || fs::exists(w.targets.front().build.binary)) continue;
         CodeOwners owners;
         owners.student_files = w.graded.exercise->files;
-        w.graded.problem = "it does not compile:\n" +
-                           first_compiler_error(compiler_output_for(g.build_log, w.targets.front().build.target), owners, "");
+        const std::string output = compiler_output_for(g.build_log, w.targets.front().build.target);
+        w.graded.problem = "it does not compile:\n" + compiler_gave_up(output) + first_compiler_error(output, owners, "");
     }
+}
+
+/// The first of `count` unprivileged users that no process runs as: a range picked at random
+/// for this grading, so that two graders on one machine never share a process limit.
+unsigned free_users(unsigned count) {
+    std::random_device random;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        const unsigned first = grading_uid_base + (random() % grading_uid_ranges) * 256;
+        bool free = true;
+        for (unsigned uid = first; free && uid < first + count; ++uid) free = platform::processes_of_user(uid) <= 0;
+        if (free) return first;
+    }
+    throw UserError("no free range of unprivileged users to grade as: is the machine full of graders?");
 }
 
 /// 3. Isolation, and binaries where the unprivileged user can reach them.
@@ -299,7 +391,6 @@ void prepare_runs(Grading& g) {
     Isolation isolation = choose_isolation(g.options.isolation, g.scratch / "probe");
     isolation.read_only.push_back(g.scratch / "bin");
     g.report.isolation = isolation;
-    g.say("isolation: " + isolation.describe());
     for (Work& w : g.works) {
         for (Target& t : w.targets) {
             for (TestBuild* b : {&t.build, &t.tsan}) {
@@ -327,6 +418,12 @@ void prepare_runs(Grading& g) {
     run.limits.max_processes = processes_now >= 0 ? processes_now + 512 : 0;
     run.stacks_on_timeout = isolation.kind == "none";
     g.jobs = g.options.jobs > 0 ? g.options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    if (run.isolation.uid != 0) {
+        run.isolation.uid = free_users(static_cast<unsigned>(g.jobs));
+        run.isolation.users = static_cast<unsigned>(g.jobs);
+        g.report.isolation = run.isolation;
+    }
+    g.say("isolation: " + run.isolation.describe());
 }
 
 /// 4. Every test case of every exercise that built, each `repeat` times.
@@ -352,7 +449,14 @@ std::vector<Job> list_jobs(Grading& g) {
                 w.graded.cases.push_back(failed);
                 continue;
             }
-            const Listing listing = list_cases(t.build.binary, listing_options);
+            // The cases come from the test source, which the submission cannot change: a
+            // case the binary fails to run or to report is failed, never left out. Only a
+            // source whose names cannot be read is listed by the binary itself.
+            std::optional<std::vector<std::string>> trusted;
+            if (!t.build.source.empty()) trusted = test_cases_in(read_file(t.build.source));
+            Listing listing;
+            if (trusted && !trusted->empty()) listing.names = *trusted;
+            else listing = list_cases(t.build.binary, listing_options);
             if (!listing.error.empty()) {
                 failed.result.name = t.hidden ? "hidden tests" : "all tests";
                 failed.result.status = Status::no_result;
@@ -372,6 +476,29 @@ std::vector<Job> list_jobs(Grading& g) {
     return jobs;
 }
 
+/// Whether a case never ran because the sandbox itself failed to start (bubblewrap says so
+/// on the case's output before anything of the test program runs).
+bool sandbox_failed(const CaseResult& result) {
+    return result.status == Status::no_result && result.output.rfind("bwrap: ", 0) == 0;
+}
+
+/// Runs one case; a sandbox that fails to start (a namespace the kernel would not make at
+/// that moment) is tried twice more, a moment apart, and then called the grader's fault.
+CaseResult run_case_retrying_the_sandbox(const fs::path& binary, const std::string& name, const RunOptions& options) {
+    CaseResult result;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+        result = run_case(binary, name, options);
+        if (!sandbox_failed(result)) return result;
+        // A back-off for the machine's sake, not a wait for anything of the test's.
+        std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
+    }
+    result.explanation = "the grader's sandbox failed to start, three times (" +
+                         result.output.substr(0, result.output.find('\n')) +
+                         "): a fault of the grading machine, not of this code. Grade it again.";
+    result.details = "grader error";
+    return result;
+}
+
 /// Runs `batch`, `g.jobs` cases at a time, each in a worker process of its own; a worker
 /// that dies leaves its result empty, which the callers read as no_result.
 std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch) {
@@ -383,7 +510,8 @@ std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch
         RunOptions options = g.run;
         // Each worker runs its cases as a user of its own: the process-count limit is
         // per user, so a fork loop in one case cannot starve a case running beside it.
-        if (options.isolation.uid != 0) options.isolation.uid = grading_uid_base + static_cast<unsigned>(worker);
+        if (options.isolation.users > 1) options.isolation.uid += static_cast<unsigned>(worker);
+        options.isolation.users = 1;
         const int seconds = g.options.time_limit > 0 ? g.options.time_limit * (job.tsan ? 4 : 1) : build.time_limit;
         options.limits.wall = std::chrono::seconds(seconds);
         options.limits.cpu = std::chrono::seconds(2 * seconds + 1);
@@ -392,7 +520,7 @@ std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch
         // ThreadSanitizer reserves terabytes of address space for its shadow memory.
         if (job.tsan) options.limits.memory_bytes = 0;
         // Student output may be any bytes: invalid UTF-8 is replaced, never fatal.
-        return nlohmann::json(run_case(build.binary, job.name, options))
+        return nlohmann::json(run_case_retrying_the_sandbox(build.binary, job.name, options))
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     });
     std::vector<CaseResult> parsed;
@@ -477,6 +605,7 @@ void score(Grading& g) {
         } else {
             assign_points(e);
             e.status = worst_status(e.cases);
+            for (const GradedCase& c : e.cases) g.report.grader_errors += c.result.details == "grader error" ? 1 : 0;
         }
         g.report.score += e.score;
         g.report.max_score += e.max_score;

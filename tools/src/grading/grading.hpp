@@ -50,6 +50,9 @@ struct GradeReport {
     bool tsan = true;
     int repeat = 1;
     Isolation isolation;
+    /// Cases the grader itself could not run (its sandbox failed to start, even when tried
+    /// again): not the submission's fault. The grading is incomplete and must be repeated.
+    int grader_errors = 0;
 };
 
 /// Grades the submission. Never throws for anything the submission does; throws UserError

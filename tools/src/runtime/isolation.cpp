@@ -13,28 +13,67 @@
 namespace course {
 namespace fs = std::filesystem;
 
+namespace {
+
+/// What a test program needs of the machine, read-only: the programs and libraries, the
+/// dynamic linker's cache and the few files the C library reads. Nothing else of the host
+/// is there: no home, no /run or /var/run (and none of their sockets), no /tmp, no other
+/// grading's files.
+void add_system(std::vector<std::string>& words) {
+    for (const char* top : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
+        std::error_code error;
+        if (fs::is_symlink(top, error)) {
+            // Merged /usr: the top-level folder is a link into /usr.
+            words.insert(words.end(), {"--symlink", fs::read_symlink(top, error).string(), top});
+        } else if (fs::is_directory(top, error)) {
+            words.insert(words.end(), {"--ro-bind", top, top});
+        }
+    }
+    words.insert(words.end(), {"--ro-bind", "/usr", "/usr"});
+    for (const char* file : {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+                             "/etc/nsswitch.conf", "/etc/passwd", "/etc/group"}) {
+        words.insert(words.end(), {"--ro-bind-try", file, file});
+    }
+}
+
+}  // namespace
+
 std::vector<std::string> Isolation::wrapper(const fs::path& writable) const {
     if (kind != "bubblewrap") return {};
     std::vector<std::string> words{"bwrap",
             "--unshare-all",       // new user, pid, network, IPC, UTS and cgroup namespaces
             "--die-with-parent",   // if the watchdog goes, so does everything inside
             "--new-session",       // no way to push keystrokes into the grader's terminal
-            "--cap-drop", "ALL",
-            "--ro-bind", "/", "/",  // the whole machine, read-only
+            "--cap-drop", "ALL"};
+    add_system(words);
+    const auto sized = [](std::uint64_t bytes) { return std::to_string(bytes); };
+    words.insert(words.end(), {
             "--dev", "/dev",
-            "--proc", "/proc",     // this pid namespace's processes only
-            "--size", std::to_string(256 << 20), "--tmpfs", "/tmp",
-            "--bind", writable.string(), writable.string(),
-            "--chdir", writable.string()};
-    for (const fs::path& path : read_only) words.insert(words.end() - 2, {"--ro-bind", path.string(), path.string()});
+            // Shared memory is a tmpfs of its own, sized: it is not counted by RLIMIT_DATA.
+            "--size", sized(tmpfs_bytes), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",  // devices still work; no file can be written into /dev
+            "--proc", "/proc",       // this pid namespace's processes only
+            "--size", sized(tmpfs_bytes), "--tmpfs", "/tmp",
+            // The program's folder is a sized tmpfs too: what it writes never reaches the
+            // host's disk, and vanishes with the sandbox.
+            "--size", sized(tmpfs_bytes), "--tmpfs", writable.string()});
+    // After the tmpfs mounts, which would hide them: the test binaries may live under /tmp.
+    for (const fs::path& path : read_only) words.insert(words.end(), {"--ro-bind", path.string(), path.string()});
+    words.insert(words.end(), {"--chdir", writable.string()});
     return words;
 }
 
 std::string Isolation::describe() const {
-    std::string user = uid != 0 ? ", as the unprivileged user " + std::to_string(uid) : "";
+    std::string user;
+    if (uid != 0 && users > 1) {
+        user = ", as the unprivileged users " + std::to_string(uid) + " to " + std::to_string(uid + users - 1) +
+               " (one per parallel worker, chosen for this grading)";
+    } else if (uid != 0) {
+        user = ", as the unprivileged user " + std::to_string(uid);
+    }
     if (kind == "bubblewrap") {
-        return "bubblewrap: read-only file system, private /tmp, no network, own pid namespace, "
-               "no capabilities" + user;
+        return "bubblewrap: only the system's programs and libraries, read-only; private, sized /tmp, "
+               "/dev/shm and working folder; no network, own pid namespace, no capabilities" + user;
     }
     return "none (" + reason + "): limits and process sweeping only" + user;
 }
@@ -66,7 +105,7 @@ Isolation choose_isolation(const std::string& wanted, const fs::path& scratch) {
     candidate.kind = "bubblewrap";
     Launch probe;
     probe.argv = candidate.wrapper(scratch);
-    probe.argv.insert(probe.argv.end(), {"sh", "-c", "touch ./probe && ! touch / 2>/dev/null"});
+    probe.argv.insert(probe.argv.end(), {"sh", "-c", "touch ./probe && ! touch /usr/probe 2>/dev/null"});
     probe.run_as_uid = candidate.uid;
     probe.run_as_gid = candidate.gid;
     Limits limits;

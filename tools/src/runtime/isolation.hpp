@@ -1,6 +1,7 @@
 // isolation.hpp: how student code is fenced in while it is graded: bubblewrap, and never as root.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -13,11 +14,16 @@ struct Isolation {
     std::string reason;         ///< why there is no sandbox, when kind is "none"
     unsigned uid = 0;           ///< the unprivileged user graded code runs as when we are root (0: as us)
     unsigned gid = 0;
-    /// Folders under /tmp that graded code must see (its private /tmp hides the machine's).
+    unsigned users = 1;         ///< how many users from `uid` on, one per parallel worker
+    /// Folders that graded code must see, read-only (the test binaries): nothing of the
+    /// host is there but the system's programs and libraries.
     std::vector<std::filesystem::path> read_only;
+    /// The size of each private tmpfs: /tmp, /dev/shm and the working folder.
+    std::uint64_t tmpfs_bytes = std::uint64_t{64} << 20;
 
-    /// The command that runs a program inside the sandbox, with `writable` as its only
-    /// writable folder besides a private /tmp; empty when there is no sandbox.
+    /// The command that runs a program inside the sandbox, in a private folder at the path
+    /// `writable` (a sized tmpfs; the host's folder there stays untouched); empty when
+    /// there is no sandbox.
     std::vector<std::string> wrapper(const std::filesystem::path& writable) const;
 
     /// One line for reports: what protected the grading, or why nothing did.

@@ -8,10 +8,12 @@
 #include <optional>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 
 #include "diagnosis.hpp"
 #include "report_stream.hpp"
+#include "report_mac.hpp"
 #include "symbolize.hpp"
 #include "text.hpp"
 
@@ -28,6 +30,7 @@ std::string to_string(Status status) {
         case Status::flaky: return "flaky";
         case Status::no_result: return "no_result";
         case Status::build_error: return "build_error";
+        case Status::tampered: return "tampered";
     }
     return "no_result";
 }
@@ -42,13 +45,14 @@ std::string status_label(const Style& style, Status status) {
         case Status::flaky: return style.yellow("FLAKY    ");
         case Status::no_result: return style.red("NO RESULT");
         case Status::build_error: return style.red("BUILD    ");
+        case Status::tampered: return style.red("TAMPERED ");
     }
     return "?";
 }
 
 Status status_from_string(const std::string& word) {
     for (const Status s : {Status::passed, Status::failed, Status::timeout, Status::crashed, Status::race,
-                           Status::flaky, Status::no_result, Status::build_error}) {
+                           Status::flaky, Status::no_result, Status::build_error, Status::tampered}) {
         if (to_string(s) == word) return s;
     }
     return Status::no_result;
@@ -125,15 +129,47 @@ struct Report {
     std::vector<int> sanitizer_reports;  // for each TSan report, in order: the number of the case it came in
     bool done = false;                 // the run reached its end
     std::vector<std::string> unreadable;  // lines that are not events: shown, never dropped
+    std::vector<std::string> forged;      // events whose signature is missing or wrong
     bool finished_case() const { return !cases.empty() && cases.back().ended; }
 };
 
-Report parse_report(const std::string& text) {
+/// Checks an event's signature and returns the event as it was signed, without its
+/// ',"seq":N,"mac":"..."' (see report_stream.hpp); nothing when the signature is missing
+/// or wrong. `sequences` collects the numbers seen.
+std::optional<std::string> verified(const std::string& line, const std::string& key, std::vector<std::uint64_t>& sequences) {
+    static const std::regex signature(R"re(,"seq":(\d{1,19}),"mac":"([0-9a-f]{40})"\}$)re");
+    std::smatch m;
+    if (!std::regex_search(line, m, signature)) return std::nullopt;
+    const std::string event = line.substr(0, static_cast<std::size_t>(m.position(0))) + "}";
+    const std::uint64_t sequence = std::stoull(m[1].str());
+    char mac[40];
+    report::sign_event(key, sequence, event, mac);
+    if (std::string(mac, sizeof mac) != m[2].str()) return std::nullopt;
+    sequences.push_back(sequence);
+    return event;
+}
+
+/// Reads a run's report stream. With a `key`, every event must carry a good signature:
+/// those that do not are set aside as forged, and so is the whole stream when an event
+/// number is missing or repeated.
+Report parse_report(const std::string& text, const std::string& key) {
     Report report;
     std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.empty()) continue;
+    std::string raw;
+    std::vector<std::uint64_t> sequences;
+    while (std::getline(in, raw)) {
+        if (raw.empty()) continue;
+        std::string line = raw;
+        if (!key.empty()) {
+            const auto checked = verified(raw, key, sequences);
+            if (!checked) {
+                // Not an event at all is unreadable; an event without a good signature is forged.
+                const auto shape = nlohmann::json::parse(raw, nullptr, false);
+                (shape.is_object() && shape.contains("event") ? report.forged : report.unreadable).push_back(raw);
+                continue;
+            }
+            line = *checked;
+        }
         const auto event = nlohmann::json::parse(line, nullptr, false);
         if (event.is_discarded() || !event.is_object() || !event.contains("event")) {
             report.unreadable.push_back(line);
@@ -180,10 +216,19 @@ Report parse_report(const std::string& text) {
             report.unreadable.push_back(line);  // an event with a field of the wrong type
         }
     }
+    std::sort(sequences.begin(), sequences.end());
+    for (std::size_t i = 0; i < sequences.size(); ++i) {
+        if (sequences[i] != i) {
+            report.forged.push_back("(events missing, repeated or out of their numbering: event number " +
+                                    std::to_string(i) + " is not there once)");
+            break;
+        }
+    }
     return report;
 }
 
-/// A fresh folder for one run's files (ThreadSanitizer's logs), removed when done.
+/// A fresh folder for one run to work in (its current folder), removed when done. The tool
+/// never reads what the code under test leaves in it.
 class RunFolder {
 public:
     explicit RunFolder(const fs::path& scratch) {
@@ -202,23 +247,28 @@ public:
     }
     const fs::path& path() const { return path_; }
 
-    /// Everything ThreadSanitizer wrote, from every process of the run.
-    std::string tsan_logs() const {
-        std::string text;
-        for (const auto& entry : fs::directory_iterator(path_)) {
-            if (entry.path().filename().string().rfind("tsan", 0) != 0) continue;
-            std::ifstream file(entry.path());
-            text += std::string(std::istreambuf_iterator<char>(file), {});
-        }
-        return text;
-    }
-
 private:
     fs::path path_;
 };
 
-Outcome run_binary(const fs::path& binary, std::vector<std::string> arguments,
-                   const RunOptions& options, const RunFolder& folder) {
+/// A fresh key for one run's report stream: 32 random hex digits.
+std::string fresh_key() {
+    static std::random_device source;
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string key;
+    for (int i = 0; i < 32; ++i) key += digits[source() % 16];
+    return key;
+}
+
+/// One run of a test binary: how it ended, what it reported, what ThreadSanitizer said.
+struct Run {
+    Outcome outcome;
+    Report report;
+    std::string tsan_log;
+};
+
+Run run_binary(const fs::path& binary, std::vector<std::string> arguments, const RunOptions& options) {
+    const RunFolder folder(options.scratch);
     Launch launch;
     launch.argv.push_back(fs::absolute(binary).string());
     // The "quiet" reporter keeps doctest's own console report out of the output, which is
@@ -226,6 +276,8 @@ Outcome run_binary(const fs::path& binary, std::vector<std::string> arguments,
     launch.argv.push_back("--reporters=quiet");
     launch.argv.insert(launch.argv.end(), arguments.begin(), arguments.end());
     launch.report_stream = true;
+    const std::string key = options.sign_stream ? fresh_key() : "";
+    launch.report_key = key;
     launch.stacks_on_timeout = options.stacks_on_timeout;
     if (options.stacks_on_timeout) launch.stacks_script = gdb_lock_script();
     launch.wrapper = options.isolation.wrapper(folder.path());
@@ -234,10 +286,15 @@ Outcome run_binary(const fs::path& binary, std::vector<std::string> arguments,
     launch.run_as_gid = options.isolation.gid;
     launch.clean_environment = options.clean_environment;
     if (options.tsan) {
-        launch.env.push_back("TSAN_OPTIONS=log_path=" + (folder.path() / "tsan").string() +
-                             ":halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4");
+        // Reports go to a descriptor of ours (COURSE_SANITIZER_FD), never to a file.
+        launch.sanitizer_reports = true;
+        launch.env.push_back("TSAN_OPTIONS=halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4");
     }
-    return run_watched(launch, options.limits, options.tick);
+    Run run;
+    run.outcome = run_watched(launch, options.limits, options.tick);
+    run.report = parse_report(run.outcome.report, key);
+    run.tsan_log = run.outcome.sanitizer_reports;
+    return run;
 }
 
 std::string seconds_text(std::chrono::milliseconds limit) {
@@ -378,6 +435,18 @@ void judge_unreadable(CaseResult& result, const Report& report) {
     result.details += (result.details.empty() ? "" : "\n") + std::string("Lines of the test's report the checker could not read:\n") + raw;
 }
 
+/// Events without a good signature were not written by the test main with the run's key:
+/// something else wrote on the stream, and nothing it says can be believed.
+void judge_forged(CaseResult& result, const Report& report) {
+    if (report.forged.empty()) return;
+    result.status = Status::tampered;
+    result.explanation = "the test's report stream holds events that the test binary did not sign: something "
+                         "else wrote on it, so its result cannot be trusted.";
+    std::string raw;
+    for (std::size_t i = 0; i < report.forged.size() && i < 5; ++i) raw += "| " + report.forged[i] + "\n";
+    result.details = "Events without a good signature:\n" + raw;
+}
+
 void describe_failures(CaseResult& result) {
     if (result.status != Status::failed || !result.explanation.empty()) return;
     if (result.failures.empty()) {
@@ -409,12 +478,16 @@ Listing list_cases(const fs::path& binary, const RunOptions& options) {
         listing.error = "no test binary at " + binary.string();
         return listing;
     }
-    RunFolder folder(options.scratch);
     RunOptions quick = options;
     quick.stacks_on_timeout = false;
-    const Outcome outcome = run_binary(binary, {"--list-test-cases"}, quick, folder);
-    const Report report = parse_report(outcome.report);
+    const Run run = run_binary(binary, {"--list-test-cases"}, quick);
+    const Outcome& outcome = run.outcome;
+    const Report& report = run.report;
     listing.names = report.listed;
+    if (!report.forged.empty()) {
+        listing.error = "the test binary's listing of its cases is not signed: something else wrote it";
+        return listing;
+    }
     if (CaseResult check; !judge_version(check, report) && outcome.ending == Ending::exited && outcome.exit_code == 0) {
         listing.error = check.explanation;
     } else if (outcome.ending != Ending::exited || outcome.exit_code != 0) {
@@ -435,10 +508,10 @@ Listing list_cases(const fs::path& binary, const RunOptions& options) {
 }
 
 CaseResult run_case(const fs::path& binary, const std::string& name, const RunOptions& options) {
-    RunFolder folder(options.scratch);
-    const Outcome outcome = run_binary(binary, {"--test-case=" + exact_case_filter(name)}, options, folder);
-    const std::string tsan_log = options.tsan ? folder.tsan_logs() : "";
-    const Report report = parse_report(outcome.report);
+    const Run run = run_binary(binary, {"--test-case=" + exact_case_filter(name)}, options);
+    const Outcome& outcome = run.outcome;
+    const std::string& tsan_log = run.tsan_log;
+    const Report& report = run.report;
 
     CaseResult result;
     result.name = name;
@@ -480,6 +553,7 @@ CaseResult run_case(const fs::path& binary, const std::string& name, const RunOp
     }
     if (options.tsan) judge_tsan(result, tsan_log, options);
     judge_unreadable(result, report);
+    judge_forged(result, report);
     describe_failures(result);
     if (result.status == Status::passed) result.passes = 1;
     return result;
@@ -505,18 +579,18 @@ std::vector<std::string> split_tsan_reports(const std::string& log) {
 
 std::vector<CaseResult> run_cases_together(const fs::path& binary, const std::vector<std::string>& names,
                                            const RunOptions& options) {
-    RunFolder folder(options.scratch);
     // The run as a whole may take what its cases may take one by one.
     RunOptions together = options;
     const auto cases = static_cast<int>(std::max<std::size_t>(1, names.size()));
     together.limits.wall = options.limits.wall * cases;
     together.limits.cpu = options.limits.cpu * cases;
-    const Outcome outcome = run_binary(binary, {}, together, folder);
-    const Report report = parse_report(outcome.report);
-    const std::vector<std::string> tsan_reports = split_tsan_reports(options.tsan ? folder.tsan_logs() : "");
+    const Run run = run_binary(binary, {}, together);
+    const Outcome& outcome = run.outcome;
+    const Report& report = run.report;
+    const std::vector<std::string> tsan_reports = split_tsan_reports(run.tsan_log);
     // Only a clean run is trusted as it is; anything unusual, and every case runs alone.
     bool clean = outcome.ending == Ending::exited && report.done && report.version == report::version &&
-                 report.unreadable.empty() && !report.crash_outside &&
+                 report.unreadable.empty() && report.forged.empty() && !report.crash_outside &&
                  (outcome.exit_code == 0 || outcome.exit_code == 1 || outcome.exit_code == 66) &&
                  tsan_reports.size() == report.sanitizer_reports.size() && report.cases.size() == names.size();
     for (std::size_t k = 0; clean && k < report.cases.size(); ++k) {
@@ -546,10 +620,10 @@ std::vector<CaseResult> run_cases_together(const fs::path& binary, const std::ve
 }
 
 std::vector<CaseResult> run_all(const fs::path& binary, const RunOptions& options) {
-    RunFolder folder(options.scratch);
-    const Outcome outcome = run_binary(binary, {}, options, folder);
-    const std::string tsan_log = options.tsan ? folder.tsan_logs() : "";
-    const Report report = parse_report(outcome.report);
+    const Run run = run_binary(binary, {}, options);
+    const Outcome& outcome = run.outcome;
+    const std::string& tsan_log = run.tsan_log;
+    const Report& report = run.report;
     std::vector<CaseResult> results;
     const auto whole_run = [&] {
         CaseResult whole;
@@ -583,10 +657,11 @@ std::vector<CaseResult> run_all(const fs::path& binary, const RunOptions& option
         }
         results.push_back(whole);
     }
-    if (!report.unreadable.empty()) {
+    if (!report.unreadable.empty() || !report.forged.empty()) {
         CaseResult whole = whole_run();
         whole.status = Status::passed;
         judge_unreadable(whole, report);
+        judge_forged(whole, report);
         results.push_back(whole);
     }
     return results;

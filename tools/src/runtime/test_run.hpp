@@ -15,7 +15,7 @@
 namespace course {
 
 /// A test case's verdict. The order is the order of severity used to summarise repeats.
-enum class Status { passed, failed, timeout, crashed, race, flaky, no_result, build_error };
+enum class Status { passed, failed, timeout, crashed, race, flaky, no_result, build_error, tampered };
 
 std::string to_string(Status status);
 /// The status as a column of a table for people, coloured: "PASS     ", "RACE     "...
@@ -62,6 +62,7 @@ struct RunOptions {
     bool clean_environment = false;  ///< a minimal environment instead of ours (grading)
     CodeOwners owners;               ///< which files are the student's, to point at their lines
     Tick tick;                       ///< called about every 100 ms while a binary runs
+    bool sign_stream = true;         ///< hand the binary a key and accept only signed events
 };
 
 /// The names of a binary's test cases, in order, or an error saying why there are none.

@@ -87,8 +87,15 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
 }
 
 /// The process to watch, after fork: limits, descriptors, user, then exec. Never returns.
-[[noreturn]] void become_program(const Launch& launch, const Limits& limits, int output_fd,
-                                 int report_fd, int error_pipe) {
+/// The descriptors a watched program gets, besides stdin.
+struct ChildFds {
+    int output = -1;     // becomes 1 and 2
+    int report = -1;     // becomes 3 (COURSE_REPORT_FD)
+    int sanitizer = -1;  // becomes 5 (COURSE_SANITIZER_FD)
+    int key = -1;        // becomes 6 (COURSE_REPORT_KEY_FD): the read end of a pipe holding the key
+};
+
+[[noreturn]] void become_program(const Launch& launch, const Limits& limits, ChildFds fds, int error_pipe) {
     setpgid(0, 0);
     // Its own process group is the first fence; the signals a terminal sends go to the
     // tool, which then ends the run itself.
@@ -107,20 +114,27 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
     if (limits.file_bytes > 0) set_limit(RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes);
     if (limits.memory_bytes > 0) set_limit(RLIMIT_DATA, limits.memory_bytes, limits.memory_bytes);
 
-    // Lift every descriptor we keep out of the way before placing them at 0 to 4.
+    // Lift every descriptor we keep out of the way before placing them at 0 to 6.
     const int null_fd = fcntl(open("/dev/null", O_RDONLY), F_DUPFD_CLOEXEC, 10);
-    output_fd = fcntl(output_fd, F_DUPFD_CLOEXEC, 10);
-    report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
-    error_pipe = fcntl(error_pipe, F_DUPFD_CLOEXEC, 10);
+    const auto lift = [](int fd) { return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 10); };
+    const int output_fd = lift(fds.output);
+    const int report_fd = lift(fds.report);
+    const int sanitizer_fd = lift(fds.sanitizer);
+    const int key_fd = lift(fds.key);
+    error_pipe = lift(error_pipe);
     dup2(null_fd, 0);
     dup2(output_fd, 1);
     dup2(output_fd, 2);
-    dup2(report_fd, 3);
+    if (launch.report_stream) dup2(report_fd, 3);
     // Descriptor 4 tells the shepherd that exec failed; it closes itself on a successful exec.
     dup2(error_pipe, 4);
     fcntl(4, F_SETFD, FD_CLOEXEC);
-    platform::close_descriptors_from(5);
+    if (sanitizer_fd >= 0) dup2(sanitizer_fd, 5);
+    if (key_fd >= 0) dup2(key_fd, 6);
+    platform::close_descriptors_from(7);
     if (!launch.report_stream) close(3);
+    if (sanitizer_fd < 0) close(5);
+    if (key_fd < 0) close(6);
 
     if (!launch.workdir.empty() && chdir(launch.workdir.c_str()) != 0) {
         const int error = errno;
@@ -152,6 +166,10 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
     for (const std::string& entry : launch.env) putenv(const_cast<char*>(entry.c_str()));
     if (launch.report_stream) setenv("COURSE_REPORT_FD", "3", 1);
     else unsetenv("COURSE_REPORT_FD");
+    if (fds.sanitizer >= 0) setenv("COURSE_SANITIZER_FD", "5", 1);
+    else unsetenv("COURSE_SANITIZER_FD");
+    if (fds.key >= 0) setenv("COURSE_REPORT_KEY_FD", "6", 1);
+    else unsetenv("COURSE_REPORT_KEY_FD");
 
     std::vector<std::string> words = launch.wrapper;
     words.insert(words.end(), launch.argv.begin(), launch.argv.end());
@@ -236,8 +254,7 @@ volatile std::sig_atomic_t g_cancelled = 0;
 
 /// The shepherd: a child subreaper (where the platform has one) that starts the program,
 /// watches it and sweeps up.
-[[noreturn]] void shepherd(const Launch& launch, const Limits& limits, int output_fd, int report_fd,
-                           int stacks_fd, int result_fd) {
+[[noreturn]] void shepherd(const Launch& launch, const Limits& limits, ChildFds fds, int stacks_fd, int result_fd) {
     platform::adopt_orphans();
     struct sigaction on_signal {};
     on_signal.sa_handler = [](int) { g_interrupted = 1; };
@@ -267,7 +284,9 @@ volatile std::sig_atomic_t g_cancelled = 0;
         write_all(result_fd, &report, sizeof report);
         _exit(0);
     }
-    if (pid == 0) become_program(launch, limits, output_fd, report_fd, error_pipe[1]);
+    if (pid == 0) become_program(launch, limits, fds, error_pipe[1]);
+    // The key is the program's alone: the shepherd keeps no copy of its pipe.
+    if (fds.key >= 0) close(fds.key);
     setpgid(pid, pid);  // also here, so the group exists before we might signal it
     close(error_pipe[1]);
     int start_errno = 0;
@@ -343,6 +362,7 @@ struct Watched::State {
     Limits limits;
     Fd output;
     Fd report;
+    Fd sanitizer;
     Fd stacks;
     Fd result;
     pid_t shepherd = -1;
@@ -362,6 +382,17 @@ Watched Watched::start(const Launch& launch, const Limits& limits) {
     s.output = anonymous_file();
     s.report = anonymous_file();
     s.stacks = anonymous_file();
+    if (launch.sanitizer_reports) s.sanitizer = anonymous_file();
+    // The key travels in a pipe that only the program reads: written now, whole (it is
+    // far smaller than a pipe's buffer), and read by the program before its own code runs.
+    Fd key;
+    if (!launch.report_key.empty()) {
+        int key_pipe[2];
+        if (platform::open_pipe(key_pipe) != 0) fail("pipe");
+        key.reset(key_pipe[0]);
+        const Fd key_write(key_pipe[1]);
+        write_all(key_write.get(), launch.report_key.data(), launch.report_key.size());
+    }
     int result_pipe[2];
     if (platform::open_pipe(result_pipe) != 0) fail("pipe");
     s.result.reset(result_pipe[0]);
@@ -378,7 +409,8 @@ Watched Watched::start(const Launch& launch, const Limits& limits) {
     if (s.shepherd < 0) fail("fork");
     if (s.shepherd == 0) {
         s.result.reset();
-        shepherd(launch, limits, s.output.get(), s.report.get(), s.stacks.get(), result_write.get());
+        shepherd(launch, limits, {s.output.get(), s.report.get(), s.sanitizer.get(), key.get()}, s.stacks.get(),
+                 result_write.get());
     }
     return run;
 }
@@ -438,6 +470,7 @@ Outcome Watched::wait(const Tick& tick) {
     }
     outcome.output = read_back(s.output.get(), s.limits.output_bytes, &outcome.output_truncated);
     outcome.report = read_back(s.report.get(), 16 << 20);
+    if (s.sanitizer.get() >= 0) outcome.sanitizer_reports = read_back(s.sanitizer.get(), 4 << 20);
     outcome.stacks = read_back(s.stacks.get(), 256 * 1024);
     return outcome;
 }

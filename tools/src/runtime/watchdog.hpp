@@ -28,6 +28,8 @@ struct Launch {
     bool clean_environment = false;          ///< start from PATH, HOME, LANG only, not our environment
     std::filesystem::path workdir;           ///< where it runs; empty: the current folder
     bool report_stream = false;              ///< open descriptor 3 as the course report stream
+    std::string report_key;                  ///< a key the program reads on descriptor 6 (COURSE_REPORT_KEY_FD)
+    bool sanitizer_reports = false;          ///< descriptor 5 (COURSE_SANITIZER_FD) for ThreadSanitizer's reports
     bool stacks_on_timeout = false;          ///< on a timeout, record every thread's stack with gdb
     std::string stacks_script;               ///< a gdb Python script run after the stacks are printed
     std::vector<std::string> wrapper;        ///< a command the program runs inside (bwrap ...), or empty
@@ -55,6 +57,7 @@ struct Outcome {
     std::string output;             ///< stdout and stderr interleaved, at most output_bytes
     bool output_truncated = false;
     std::string report;             ///< what it wrote on the report stream
+    std::string sanitizer_reports;  ///< what ThreadSanitizer wrote on its descriptor
     std::string stacks;             ///< gdb's backtrace of every thread, on a timeout
     int stray_processes = 0;        ///< processes still alive at the end of the run, killed
     std::string start_error;
