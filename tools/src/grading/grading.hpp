@@ -22,6 +22,8 @@ struct GradeOptions {
     std::vector<std::string> only;       ///< exercises or chapters to grade; empty: all
     std::filesystem::path work_dir;      ///< build tree for grading; empty: <repository>/build/grade
     bool quiet = false;                  ///< no progress on stderr
+    /// Skip configuring when the grading build tree already is (a class: once for all).
+    bool reuse_configuration = false;
 };
 
 struct GradedCase {
