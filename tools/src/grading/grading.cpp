@@ -3,7 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cmath>
@@ -74,15 +78,27 @@ struct Grading {
     }
 };
 
-std::vector<const Exercise*> exercises_to_grade(const Course& course, const std::vector<std::string>& only) {
-    if (only.empty()) return course.exercises();
-    std::vector<const Exercise*> chosen;
-    for (const std::string& spec : only) {
-        for (const Exercise* e : course.select(spec)) {
-            if (std::find(chosen.begin(), chosen.end(), e) == chosen.end()) chosen.push_back(e);
+/// Holds the grading build tree for one grading at a time: gradings side by side (a class)
+/// take turns to stage, build and copy their binaries out, and run their cases together.
+class BuildLock {
+public:
+    explicit BuildLock(const fs::path& work) {
+        fs::create_directories(work);
+        fd_ = open((work / "build.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) throw UserError("cannot open " + (work / "build.lock").string());
+        while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
         }
     }
-    return chosen;
+    BuildLock(const BuildLock&) = delete;
+    BuildLock& operator=(const BuildLock&) = delete;
+    ~BuildLock() { close(fd_); }
+
+private:
+    int fd_ = -1;
+};
+
+fs::path work_dir_of(const Context& context, const GradeOptions& options) {
+    return options.work_dir.empty() ? context.root / "build" / "grade" : fs::absolute(options.work_dir);
 }
 
 Limits command_limits(std::chrono::seconds wall) {
@@ -172,6 +188,33 @@ long processes_of(unsigned uid) {
 }
 
 }  // namespace
+
+std::vector<const Exercise*> exercises_to_grade(const Course& course, const std::vector<std::string>& only) {
+    if (only.empty()) return course.exercises();
+    std::vector<const Exercise*> chosen;
+    for (const std::string& spec : only) {
+        for (const Exercise* e : course.select(spec)) {
+            if (std::find(chosen.begin(), chosen.end(), e) == chosen.end()) chosen.push_back(e);
+        }
+    }
+    return chosen;
+}
+
+void configure_grading_build(const Context& context, const GradeOptions& options) {
+    const fs::path work = work_dir_of(context, options);
+    const BuildLock lock(work);
+    // The build reads the exercise files as it configures: the course's stubs stand in.
+    const fs::path staged = work / "submission" / "exercises";
+    std::error_code ignored;
+    fs::remove_all(work / "submission", ignored);
+    for (const Exercise* e : context.course.exercises()) {
+        for (const std::string& file : e->files) {
+            fs::create_directories((staged / e->chapter_dir / file).parent_path());
+            fs::copy_file(context.exercise_file(*e, file), staged / e->chapter_dir / file);
+        }
+    }
+    configure(context, work / "build", staged, options.hidden_tests.empty() ? fs::path() : fs::absolute(options.hidden_tests));
+}
 
 std::vector<std::pair<std::string, fs::path>> locate_submission_files(const Course& course, const fs::path& submission) {
     std::vector<std::pair<std::string, fs::path>> found;
@@ -499,7 +542,7 @@ std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch
         RunOptions options = g.run;
         // Each worker runs its cases as a user of its own: the process-count limit is
         // per user, so a fork loop in one case cannot starve a case running beside it.
-        if (options.isolation.uid != 0) options.isolation.uid = grading_uid_base + static_cast<unsigned>(worker);
+        if (options.isolation.uid != 0) options.isolation.uid = grading_uid_base + g.options.first_worker + static_cast<unsigned>(worker);
         const int seconds = g.options.time_limit > 0 ? g.options.time_limit * (job.tsan ? 4 : 1) : build.time_limit;
         options.limits.wall = std::chrono::seconds(seconds);
         options.limits.cpu = std::chrono::seconds(2 * seconds + 1);
@@ -614,14 +657,17 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
         throw UserError("there is no hidden tests folder " + options.hidden_tests.string());
     }
     g.report.submission = g.submission.string();
-    g.work = options.work_dir.empty() ? context.root / "build" / "grade" : fs::absolute(options.work_dir);
+    g.work = work_dir_of(context, options);
     g.staged = g.work / "submission" / "exercises";
     g.build = g.work / "build";
 
-    stage_submission(g);
-    g.say("grading " + std::to_string(g.works.size()) + " exercise(s) of " + g.submission.string());
-    build_submission(g);
-    prepare_runs(g);
+    {
+        const BuildLock lock(g.work);
+        stage_submission(g);
+        g.say("grading " + std::to_string(g.works.size()) + " exercise(s) of " + g.submission.string());
+        build_submission(g);
+        prepare_runs(g);
+    }
     const std::vector<Job> passed = run_plain_pass(g, list_jobs(g));
     if (options.tsan) run_tsan_pass(g, passed);
     score(g);
