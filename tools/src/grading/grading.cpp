@@ -29,6 +29,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::uintmax_t max_submitted_file = 1 << 20;
+/// The binary cache's size: test binaries of about a hundred submissions' own files.
+constexpr std::uintmax_t max_cache_bytes = std::uintmax_t{4} << 30;
 /// Unprivileged users for graded code when we are root, one per parallel worker: far above
 /// any real account (and free of /etc/passwd entries, which nothing here needs).
 constexpr unsigned grading_uid_base = 2'000'000'000;
@@ -355,6 +357,8 @@ void look_up_cache(Grading& g) {
         }
         if (!complete) continue;
         w.from_cache = true;
+        std::error_code ignored;  // its time says when it was used last, for pruning
+        fs::last_write_time(w.cached, fs::file_time_type::clock::now(), ignored);
         for (Target& t : w.targets) {
             t.build.binary = w.cached / t.build.target;
             if (t.tsan.exists()) t.tsan.binary = w.cached / t.tsan.target;
@@ -381,6 +385,33 @@ void fill_cache(const Grading& g) {
         }
         if (!error) fs::rename(partial, w.cached, error);
         if (error) fs::remove_all(partial, error);
+    }
+}
+
+/// Keeps the binary cache below `limit` bytes, the entries used longest ago going first
+/// (never one this grading uses), and removes what an interrupted grading left half-filled.
+void prune_cache(const Grading& g, std::uintmax_t limit) {
+    std::set<fs::path> in_use;
+    for (const Work& w : g.works) in_use.insert(w.cached);
+    std::vector<std::pair<fs::file_time_type, fs::path>> entries;
+    std::map<fs::path, std::uintmax_t> sizes;
+    std::uintmax_t total = 0;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(g.work / "cache", error)) {
+        if (entry.path().filename().string().find(".partial-") != std::string::npos) {
+            fs::remove_all(entry.path(), error);
+            continue;
+        }
+        for (const auto& file : fs::directory_iterator(entry.path(), error)) sizes[entry.path()] += file.file_size(error);
+        total += sizes[entry.path()];
+        if (in_use.count(entry.path()) == 0) entries.emplace_back(fs::last_write_time(entry.path(), error), entry.path());
+    }
+    if (total <= limit) return;
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [time, path] : entries) {
+        if (total <= limit / 4 * 3) break;
+        fs::remove_all(path, error);
+        total -= sizes[path];
     }
 }
 
@@ -448,6 +479,7 @@ void build_submission(Grading& g) {
     }
     explain_build_errors(g);
     fill_cache(g);
+    prune_cache(g, max_cache_bytes);
 }
 
 /// 3. Isolation, and binaries where the unprivileged user can reach them.
