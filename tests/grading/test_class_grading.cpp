@@ -41,13 +41,14 @@ std::string read_text(const fs::path& path) {
 }
 
 /// The points of exercises/info.json, in hundredths, read here rather than from the tool:
-/// every exercise's `points`, 10 when it gives none.
+/// every exercise's `points`, or the defaults' when it gives none.
 long course_hundredths(const std::string& chapter_dir = "") {
     const auto info = nlohmann::json::parse(read_text(source / "exercises" / "info.json"));
+    const double default_points = info.value("defaults", nlohmann::json::object()).value("points", 10.0);
     long total = 0;
     for (const auto& chapter : info.at("chapters")) {
         if (!chapter_dir.empty() && chapter.at("dir").get<std::string>() != chapter_dir) continue;
-        for (const auto& exercise : chapter.at("exercises")) total += std::lround(exercise.value("points", 10.0) * 100);
+        for (const auto& exercise : chapter.at("exercises")) total += std::lround(exercise.value("points", default_points) * 100);
     }
     return total;
 }
