@@ -11,12 +11,9 @@
 #include <string>
 #include <thread>
 
-namespace course_test {
+#include "bounded_waits.hpp"  // kernel_thread_id()
 
-/// The calling thread's id for the kernel: the name of its folder in /proc/self/task.
-inline pid_t kernel_thread_id() {
-    return static_cast<pid_t>(::syscall(SYS_gettid));
-}
+namespace course_test {
 
 /// The state letter the kernel shows for thread `tid` of this process: 'R' running or
 /// ready to run (a thread that spins, yields included), 'S' asleep until an event (a futex,
