@@ -1,4 +1,5 @@
-// test_class_grading.cpp: a whole class graded at once: the gradebook, each submission's Gradescope results, the summary page.
+// test_class_grading.cpp: a whole class graded at once: the gradebook, each submission's Gradescope
+// results, the summary page.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -44,11 +45,13 @@ std::string read_text(const fs::path& path) {
 /// every exercise's `points`, or the defaults' when it gives none.
 long course_hundredths(const std::string& chapter_dir = "") {
     const auto info = nlohmann::json::parse(read_text(source / "exercises" / "info.json"));
-    const double default_points = info.value("defaults", nlohmann::json::object()).value("points", 10.0);
+    const double default_points =
+        info.value("defaults", nlohmann::json::object()).value("points", 10.0);
     long total = 0;
     for (const auto& chapter : info.at("chapters")) {
         if (!chapter_dir.empty() && chapter.at("dir").get<std::string>() != chapter_dir) continue;
-        for (const auto& exercise : chapter.at("exercises")) total += std::lround(exercise.value("points", default_points) * 100);
+        for (const auto& exercise : chapter.at("exercises"))
+            total += std::lround(exercise.value("points", default_points) * 100);
     }
     return total;
 }
@@ -60,9 +63,12 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (quoted) {
-            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') records.back().back() += '"', ++i;
-            else if (c == '"') quoted = false;
-            else records.back().back() += c;
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+                records.back().back() += '"', ++i;
+            else if (c == '"')
+                quoted = false;
+            else
+                records.back().back() += c;
         } else if (c == '"') {
             quoted = true;
         } else if (c == ',') {
@@ -113,9 +119,11 @@ course::ClassOptions class_options(const fs::path& class_dir, const fs::path& ou
     return options;
 }
 
-std::map<std::string, std::vector<std::string>> rows_by_name(const std::vector<std::vector<std::string>>& records) {
+std::map<std::string, std::vector<std::string>> rows_by_name(
+    const std::vector<std::vector<std::string>>& records) {
     std::map<std::string, std::vector<std::string>> rows;
-    for (std::size_t i = 1; i < records.size(); ++i) rows[records[i].front()] = records[i];
+    for (std::size_t i = 1; i < records.size(); ++i)
+        rows[records[i].front()] = records[i];
     return rows;
 }
 
@@ -130,7 +138,8 @@ std::size_t column(const std::vector<std::string>& header, const std::string& na
 /// The sum of a Gradescope result's max scores, in hundredths.
 long max_score_hundredths(const nlohmann::json& results) {
     long total = 0;
-    for (const auto& test : results.at("tests")) total += std::lround(test.at("max_score").get<double>() * 100);
+    for (const auto& test : results.at("tests"))
+        total += std::lround(test.at("max_score").get<double>() * 100);
     return total;
 }
 
@@ -138,10 +147,13 @@ const fs::path class_out = scratch / "class-results";
 
 }  // namespace
 
-TEST_CASE("a class of three is graded into a gradebook, Gradescope results and a summary page, and resumes") {
+TEST_CASE(
+    "a class of three is graded into a gradebook, Gradescope results and a summary page, and "
+    "resumes") {
     fs::remove_all(class_out);
     const fs::path class_dir = three_submissions();
-    const course::ClassResult result = course::grade_class(context(), class_options(class_dir, class_out));
+    const course::ClassResult result =
+        course::grade_class(context(), class_options(class_dir, class_out));
     CHECK(result.graded == 3);
     CHECK(result.reused == 0);
     CHECK(result.not_graded == 0);
@@ -155,23 +167,29 @@ TEST_CASE("a class of three is graded into a gradebook, Gradescope results and a
     REQUIRE(rows.count("untouched") == 1);
     REQUIRE(rows.count("all solved") == 1);
     const auto& header = records.front();
-    CHECK(header.size() == context().course.exercises().size() + 11);  // name, exercises, total, max, 7 statuses, problem
+    CHECK(header.size() == context().course.exercises().size() +
+                               11);  // name, exercises, total, max, 7 statuses, problem
     const std::size_t total = column(header, "total");
     CHECK(std::lround(std::stod(rows.at("all solved")[total]) * 100) == course_hundredths());
-    CHECK(std::lround(std::stod(rows.at(chapter_01)[total]) * 100) == course_hundredths("01_processes"));
+    CHECK(std::lround(std::stod(rows.at(chapter_01)[total]) * 100) ==
+          course_hundredths("01_processes"));
     CHECK(std::stod(rows.at("untouched")[total]) == 0);
     CHECK(std::stoi(rows.at("untouched")[column(header, "failed")]) > 0);
     CHECK(rows.at("all solved")[column(header, "failed")] == "0");
-    CHECK(rows.at(chapter_01)[column(header, "01/exit_code")] != rows.at("untouched")[column(header, "01/exit_code")]);
+    CHECK(rows.at(chapter_01)[column(header, "01/exit_code")] !=
+          rows.at("untouched")[column(header, "01/exit_code")]);
 
-    for (const char* file : {"untouched.json", "all_solved.json", "chapter_01___solved___b_.json"}) {
+    for (const char* file :
+         {"untouched.json", "all_solved.json", "chapter_01___solved___b_.json"}) {
         CAPTURE(file);
         REQUIRE(fs::exists(class_out / file));
         const auto results = nlohmann::json::parse(read_text(class_out / file));
         CHECK(max_score_hundredths(results) == course_hundredths());
     }
-    CHECK(nlohmann::json::parse(read_text(class_out / "all_solved.json")).at("score").get<double>() * 100 ==
-          doctest::Approx(static_cast<double>(course_hundredths())));
+    CHECK(
+        nlohmann::json::parse(read_text(class_out / "all_solved.json")).at("score").get<double>() *
+            100 ==
+        doctest::Approx(static_cast<double>(course_hundredths())));
 
     const std::string summary = read_text(class_out / "summary.html");
     CHECK(summary.find("<svg id=\"histogram\"") != std::string::npos);
@@ -183,7 +201,8 @@ TEST_CASE("a class of three is graded into a gradebook, Gradescope results and a
     CHECK(summary.find("http") == std::string::npos);
 
     // A second run finds every result in place, from the same files, and grades nothing.
-    const course::ClassResult again = course::grade_class(context(), class_options(class_dir, class_out));
+    const course::ClassResult again =
+        course::grade_class(context(), class_options(class_dir, class_out));
     CHECK(again.graded == 0);
     CHECK(again.reused == 3);
     CHECK(read_text(class_out / "gradebook.csv") == gradebook);
@@ -197,7 +216,8 @@ TEST_CASE("a submission that does not compile gets its row with the reason; the 
     fs::create_directories(class_dir / "broken" / "01_processes");
     std::ofstream(class_dir / "broken" / "01_processes" / "exit_code.hpp") << "this is not C++\n";
     fs::create_directories(class_dir / "fine");
-    fs::copy(source / "solutions" / "01_processes", class_dir / "fine", fs::copy_options::recursive);
+    fs::copy(source / "solutions" / "01_processes", class_dir / "fine",
+             fs::copy_options::recursive);
     course::ClassOptions options = class_options(class_dir, out);
     options.grading.only = {"01/exit_code"};
     const course::ClassResult result = course::grade_class(context(), options);
@@ -207,7 +227,8 @@ TEST_CASE("a submission that does not compile gets its row with the reason; the 
     const auto rows = rows_by_name(records);
     const auto& header = records.front();
     CHECK(rows.at("broken")[column(header, "build_error")] == "1");
-    CHECK(rows.at("broken")[column(header, "problem")].find("01/exit_code does not build") != std::string::npos);
+    CHECK(rows.at("broken")[column(header, "problem")].find("01/exit_code does not build") !=
+          std::string::npos);
     const double points = context().course.select("01/exit_code").front()->points;
     CHECK(std::stod(rows.at("fine")[column(header, "total")]) == points);
     const auto broken = nlohmann::json::parse(read_text(out / "broken.json"));
@@ -221,16 +242,19 @@ TEST_CASE("the class summary opens in a browser, with its histogram and its tabl
     // The first case's class and results: graded again only if that case has not run.
     course::grade_class(context(), class_options(scratch / "class", class_out));
     const fs::path page = class_out / "summary.html";
-    const std::string profile = (scratch / ("chromium-profile-" + std::to_string(getpid()))).string();
+    const std::string profile =
+        (scratch / ("chromium-profile-" + std::to_string(getpid()))).string();
     std::string command = std::string("'") + COURSE_CHROMIUM +
-                          "' --headless --disable-gpu --no-first-run --disable-background-networking --user-data-dir='" +
-                          profile + "'" + (geteuid() == 0 ? " --no-sandbox" : "") + " --dump-dom 'file://" +
-                          page.string() + "' 2>/dev/null";
+                          "' --headless --disable-gpu --no-first-run "
+                          "--disable-background-networking --user-data-dir='" +
+                          profile + "'" + (geteuid() == 0 ? " --no-sandbox" : "") +
+                          " --dump-dom 'file://" + page.string() + "' 2>/dev/null";
     FILE* browser = popen(command.c_str(), "r");
     REQUIRE(browser != nullptr);
     std::string dom;
     char chunk[4096];
-    for (std::size_t n; (n = fread(chunk, 1, sizeof chunk, browser)) > 0;) dom.append(chunk, n);
+    for (std::size_t n; (n = fread(chunk, 1, sizeof chunk, browser)) > 0;)
+        dom.append(chunk, n);
     CHECK(pclose(browser) == 0);
     fs::remove_all(profile);
     CHECK(dom.find("id=\"histogram\"") != std::string::npos);

@@ -10,9 +10,9 @@
 namespace course {
 
 struct ClassOptions {
-    GradeOptions grading;                ///< how each submission is graded (its `submission` is ignored)
-    std::filesystem::path class_dir;     ///< one subfolder per submission
-    std::filesystem::path output_dir;    ///< gradebook.csv, <name>.json, summary.html
+    GradeOptions grading;  ///< how each submission is graded (its `submission` is ignored)
+    std::filesystem::path class_dir;   ///< one subfolder per submission
+    std::filesystem::path output_dir;  ///< gradebook.csv, <name>.json, summary.html
 };
 
 struct ClassResult {

@@ -1,4 +1,5 @@
-// class_report.hpp: a whole class's results: the gradebook (CSV) and the summary page (HTML) a teacher reads.
+// class_report.hpp: a whole class's results: the gradebook (CSV) and the summary page (HTML) a
+// teacher reads.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -20,7 +21,7 @@ struct CaseVerdict {
 
 /// One exercise of one submission.
 struct ExerciseRow {
-    std::string id;                  ///< "01/exit_code"
+    std::string id;  ///< "01/exit_code"
     double score = 0;
     double max_score = 0;
     Status status = Status::passed;  ///< build_error, or the worst of its cases
@@ -30,9 +31,9 @@ struct ExerciseRow {
 
 /// One submission of the class: what the gradebook and the summary page show of it.
 struct SubmissionRow {
-    std::string name;      ///< the submission's folder name
-    std::string problem;   ///< why it could not be graded at all; empty when it was
-    std::string inputs;    ///< the hash of what its result depends on, to resume a class run
+    std::string name;     ///< the submission's folder name
+    std::string problem;  ///< why it could not be graded at all; empty when it was
+    std::string inputs;   ///< the hash of what its result depends on, to resume a class run
     double score = 0;
     double max_score = 0;
     double seconds = 0;
