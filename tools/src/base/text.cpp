@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <fstream>
+#include <iomanip>
 #include <stdexcept>
 #include <iterator>
 #include <sstream>
@@ -22,6 +23,12 @@ void write_file(const std::filesystem::path& path, std::string_view content) {
     std::ofstream file(path, std::ios::binary | std::ios::trunc);
     file.write(content.data(), static_cast<std::streamsize>(content.size()));
     if (!file.flush()) throw std::runtime_error("cannot write " + path.string());
+}
+
+std::string fixed_decimals(double value, int digits) {
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(digits) << value;
+    return text.str();
 }
 
 std::vector<std::string> split(std::string_view text, char separator) {

@@ -15,6 +15,9 @@ std::string read_file(const std::filesystem::path& path);
 /// Replaces a file's content with `content`; throws std::runtime_error when it cannot.
 void write_file(const std::filesystem::path& path, std::string_view content);
 
+/// `value` with `digits` digits after the decimal point: fixed_decimals(2.5, 2) == "2.50".
+std::string fixed_decimals(double value, int digits = 1);
+
 /// The parts of `text` between `separator`s (empty parts kept).
 std::vector<std::string> split(std::string_view text, char separator);
 

@@ -15,6 +15,13 @@ void add_grade_commands(CLI::App& app) {
     grade_cmd->add_option("--submission", args->options.submission,
                           "A student's repository, its exercises/ folder, or a folder of submitted files "
                           "(default: this repository's exercises)");
+    CLI::Option* class_opt = grade_cmd->add_option(
+        "--class", args->class_dir,
+        "A folder of submissions, one subfolder each: writes a gradebook, Gradescope results and a summary page");
+    class_opt->excludes("--submission");
+    grade_cmd->add_option("--output-dir", args->output_dir,
+                          "With --class: where gradebook.csv, <submission>.json and summary.html go")
+        ->needs(class_opt);
     grade_cmd->add_option("--format", args->format, "table, gradescope (results.json), junit or json")
         ->check(CLI::IsMember({"table", "gradescope", "junit", "json"}));
     grade_cmd->add_option("-o,--output", args->output, "Write the report to this file instead of the screen");
@@ -38,6 +45,7 @@ void add_grade_commands(CLI::App& app) {
         "Statuses: passed, failed, timeout, crashed, race, flaky, no_result, build_error, tampered.\n"
         "Examples:\n"
         "  ./course grade --submission ~/submissions/alice\n"
+        "  ./course grade --class ~/submissions --output-dir ~/grades\n"
         "  ./course grade --submission /autograder/submission --format gradescope -o /autograder/results/results.json");
     grade_cmd->callback([args] {
         if (const int status = run_grade(*args); status != 0) throw CLI::RuntimeError(status);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 
+#include "class_grading.hpp"
 #include "grade_commands.hpp"
 #include "grading.hpp"
 #include "kit.hpp"
@@ -14,8 +15,30 @@
 namespace course {
 namespace fs = std::filesystem;
 
+namespace {
+
+int run_class_grade(const Context& context, const GradeArgs& args) {
+    if (args.output_dir.empty()) throw UserError("--class needs --output-dir: where the gradebook and results go");
+    if (!args.output.empty()) throw UserError("--class writes its files to --output-dir, not to -o");
+    ClassOptions options;
+    options.grading = args.options;
+    options.grading.tsan = args.tsan;
+    options.class_dir = args.class_dir;
+    options.output_dir = args.output_dir;
+    const ClassResult result = grade_class(context, options);
+    const fs::path out = fs::absolute(args.output_dir);
+    std::cerr << "wrote " << (out / "gradebook.csv").string() << ", " << (out / "summary.html").string() << " and "
+              << result.rows.size() << " Gradescope results: " << result.graded << " graded now, " << result.reused
+              << " kept from before, " << result.not_graded << " could not be graded; "
+              << static_cast<long>(result.seconds) << " s\n";
+    return result.not_graded == static_cast<int>(result.rows.size()) ? 1 : 0;
+}
+
+}  // namespace
+
 int run_grade(const GradeArgs& args) {
     const Context context = Context::discover();
+    if (!args.class_dir.empty()) return run_class_grade(context, args);
     GradeOptions options = args.options;
     options.tsan = args.tsan;
     const GradeReport report = grade(context, options);

@@ -14,9 +14,12 @@ struct GradeArgs {
     std::string output;            ///< a file, or empty (or "-") for standard output
     bool tsan = true;
     double fail_under = -1;        ///< exit status 1 below this percentage; negative: never
+    std::string class_dir;         ///< grade every subfolder of this folder as one submission
+    std::string output_dir;        ///< with class_dir: where the gradebook, results and summary go
 };
 
-/// Grades and writes the report; 1 when the score is below `fail_under`.
+/// Grades and writes the report (with `class_dir`, the class's gradebook, results and
+/// summary); 1 when the score is below `fail_under`, or no submission of a class could be graded.
 int run_grade(const GradeArgs& args);
 
 /// `./course export`: a student kit in `destination`, or a Gradescope autograder zip.

@@ -6,9 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -17,6 +22,8 @@
 #include <thread>
 
 #include "build.hpp"
+#include "sha1.hpp"
+#include "text.hpp"
 #include "compiler_errors.hpp"
 #include "parallel.hpp"
 #include "platform_calls.hpp"
@@ -27,6 +34,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::uintmax_t max_submitted_file = 1 << 20;
+/// The binary cache's size: test binaries of about a hundred submissions' own files.
+constexpr std::uintmax_t max_cache_bytes = std::uintmax_t{4} << 30;
 /// Unprivileged users for graded code when we are root, one per parallel worker: far above
 /// any real account (and free of /etc/passwd entries, which nothing here needs).
 constexpr unsigned grading_uid_base = 2'000'000'000;
@@ -45,6 +54,8 @@ struct Target {
 struct Work {
     GradedExercise graded;
     std::vector<Target> targets;  // the public tests, then the hidden ones
+    fs::path cached;              // the binary cache's folder for exactly these files
+    bool from_cache = false;      // its binaries came from there: nothing to compile
 };
 
 /// One run of one test case.
@@ -75,15 +86,27 @@ struct Grading {
     }
 };
 
-std::vector<const Exercise*> exercises_to_grade(const Course& course, const std::vector<std::string>& only) {
-    if (only.empty()) return course.exercises();
-    std::vector<const Exercise*> chosen;
-    for (const std::string& spec : only) {
-        for (const Exercise* e : course.select(spec)) {
-            if (std::find(chosen.begin(), chosen.end(), e) == chosen.end()) chosen.push_back(e);
+/// Holds the grading build tree for one grading at a time: gradings side by side (a class)
+/// take turns to stage, build and copy their binaries out, and run their cases together.
+class BuildLock {
+public:
+    explicit BuildLock(const fs::path& work) {
+        fs::create_directories(work);
+        fd_ = open((work / "build.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) throw UserError("cannot open " + (work / "build.lock").string());
+        while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
         }
     }
-    return chosen;
+    BuildLock(const BuildLock&) = delete;
+    BuildLock& operator=(const BuildLock&) = delete;
+    ~BuildLock() { close(fd_); }
+
+private:
+    int fd_ = -1;
+};
+
+fs::path work_dir_of(const Context& context, const GradeOptions& options) {
+    return options.work_dir.empty() ? context.root / "build" / "grade" : fs::absolute(options.work_dir);
 }
 
 Limits command_limits(std::chrono::seconds wall) {
@@ -114,23 +137,30 @@ Outcome ninja(const fs::path& build, const std::vector<std::string>& targets, st
     return run_command(build, argv, command_limits(wall));
 }
 
-/// The points of each case: named cases get what info.json gives them, the rest share
-/// what is left of the exercise's points equally.
+/// The points of each case, in whole hundredths so that they add up to the exercise's points
+/// exactly: named cases get what info.json gives them, the rest share what is left, the
+/// first of them taking the hundredths that do not divide evenly.
 void assign_points(GradedExercise& graded) {
     const Exercise& e = *graded.exercise;
+    const auto hundredths = [](double points) { return static_cast<long>(std::llround(points * 100)); };
     graded.max_score = e.points;
-    double named = 0;
-    std::size_t unnamed = 0;
+    long named = 0;
+    long unnamed = 0;
     for (const GradedCase& c : graded.cases) {
         const auto it = e.test_points.find(c.result.name);
-        if (it != e.test_points.end()) named += it->second;
+        if (it != e.test_points.end()) named += hundredths(it->second);
         else ++unnamed;
     }
-    const double share = unnamed > 0 ? std::max(0.0, e.points - named) / static_cast<double>(unnamed) : 0;
+    const long left = std::max(0L, hundredths(e.points) - named);
+    const long share = unnamed > 0 ? left / unnamed : 0;
+    long remainder = unnamed > 0 ? left % unnamed : 0;
     graded.score = 0;
     for (GradedCase& c : graded.cases) {
         const auto it = e.test_points.find(c.result.name);
-        c.max_points = it != e.test_points.end() ? it->second : share;
+        long points = share;
+        if (it != e.test_points.end()) points = hundredths(it->second);
+        else if (remainder > 0) ++points, --remainder;
+        c.max_points = static_cast<double>(points) / 100.0;
         // Concurrent code that passes only sometimes is not correct: flaky earns nothing.
         c.points = c.result.status == Status::passed ? c.max_points : 0;
         graded.score += c.points;
@@ -148,6 +178,33 @@ Status worst_status(const std::vector<GradedCase>& cases) {
 }
 
 }  // namespace
+
+std::vector<const Exercise*> exercises_to_grade(const Course& course, const std::vector<std::string>& only) {
+    if (only.empty()) return course.exercises();
+    std::vector<const Exercise*> chosen;
+    for (const std::string& spec : only) {
+        for (const Exercise* e : course.select(spec)) {
+            if (std::find(chosen.begin(), chosen.end(), e) == chosen.end()) chosen.push_back(e);
+        }
+    }
+    return chosen;
+}
+
+void configure_grading_build(const Context& context, const GradeOptions& options) {
+    const fs::path work = work_dir_of(context, options);
+    const BuildLock lock(work);
+    // The build reads the exercise files as it configures: the course's stubs stand in.
+    const fs::path staged = work / "submission" / "exercises";
+    std::error_code ignored;
+    fs::remove_all(work / "submission", ignored);
+    for (const Exercise* e : context.course.exercises()) {
+        for (const std::string& file : e->files) {
+            fs::create_directories((staged / e->chapter_dir / file).parent_path());
+            fs::copy_file(context.exercise_file(*e, file), staged / e->chapter_dir / file);
+        }
+    }
+    configure(context, work / "build", staged, options.hidden_tests.empty() ? fs::path() : fs::absolute(options.hidden_tests));
+}
 
 std::vector<std::pair<std::string, fs::path>> locate_submission_files(const Course& course, const fs::path& submission) {
     std::vector<std::pair<std::string, fs::path>> found;
@@ -318,12 +375,136 @@ std::vector<std::string> target_names(const Work& w) {
     return names;
 }
 
-/// 2. Configure and build: one Ninja run for everything, so both cores stay busy; a
-///    compile error costs only its own targets.
+/// The content of every file directly in `folder`, by name, for a fingerprint.
+std::string contents_of(const fs::path& folder) {
+    std::map<std::string, std::string> files;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(folder, error)) {
+        if (entry.is_regular_file()) files[entry.path().filename().string()] = read_file(entry.path());
+    }
+    std::string all;
+    for (const auto& [name, text] : files) all += name + '\0' + std::to_string(text.size()) + '\0' + text;
+    return all;
+}
+
+/// What a test binary is made of besides the student's files: the course's metadata, the
+/// chapter's tests and the test support, the hidden tests, and the build's settings
+/// (compiler, flags). A binary is reused only when all of them are unchanged.
+std::string grading_fingerprint(const Grading& g, const Exercise& e) {
+    std::string all = read_file(g.context.root / "exercises" / "info.json") + read_file(g.build / "CMakeCache.txt") +
+                      contents_of(g.context.root / "tests" / e.chapter_dir) + contents_of(g.context.root / "tests" / "support");
+    if (!g.options.hidden_tests.empty()) all += contents_of(g.options.hidden_tests / e.chapter_dir);
+    return sha1_hex(all);
+}
+
+/// The binary cache: test binaries are kept in <work>/cache/<key>/, the key being the hash of
+/// the exercise's submitted files and of what else they are built from. An exercise whose
+/// files were built before (an untouched stub, a file two students share) is not compiled again.
+void look_up_cache(Grading& g) {
+    std::map<std::string, std::string> fingerprints;  // by chapter
+    for (Work& w : g.works) {
+        if (w.targets.empty()) continue;
+        const Exercise& e = *w.graded.exercise;
+        auto [it, fresh] = fingerprints.try_emplace(e.chapter_dir);
+        if (fresh) it->second = grading_fingerprint(g, e);
+        std::string key = e.id() + '\0' + it->second;
+        for (const std::string& name : target_names(w)) key += '\0' + name;
+        for (const std::string& file : e.files) key += '\0' + file + '\0' + read_file(g.staged / e.chapter_dir / file);
+        w.cached = g.work / "cache" / sha1_hex(key);
+        bool complete = fs::is_directory(w.cached);
+        for (const Target& t : w.targets) {
+            complete = complete && fs::exists(w.cached / t.build.target) &&
+                       (!t.tsan.exists() || fs::exists(w.cached / t.tsan.target));
+        }
+        if (!complete) continue;
+        w.from_cache = true;
+        std::error_code ignored;  // its time says when it was used last, for pruning
+        fs::last_write_time(w.cached, fs::file_time_type::clock::now(), ignored);
+        for (Target& t : w.targets) {
+            t.build.binary = w.cached / t.build.target;
+            if (t.tsan.exists()) t.tsan.binary = w.cached / t.tsan.target;
+        }
+    }
+}
+
+/// Keeps every binary an exercise built in the cache; one that failed to build is not kept.
+void fill_cache(const Grading& g) {
+    for (const Work& w : g.works) {
+        if (w.from_cache || w.targets.empty() || !w.graded.problem.empty() || fs::exists(w.cached)) continue;
+        std::vector<const TestBuild*> builds;
+        for (const Target& t : w.targets) {
+            builds.push_back(&t.build);
+            if (t.tsan.exists()) builds.push_back(&t.tsan);
+        }
+        if (!std::all_of(builds.begin(), builds.end(), [](const TestBuild* b) { return fs::exists(b->binary); })) continue;
+        // Filled beside its place and renamed into it, so that a half-copied entry never counts.
+        const fs::path partial = w.cached.string() + ".partial-" + std::to_string(getpid());
+        std::error_code error;
+        fs::create_directories(partial, error);
+        for (const TestBuild* b : builds) {
+            if (!error) fs::copy_file(b->binary, partial / b->target, fs::copy_options::overwrite_existing, error);
+        }
+        if (!error) fs::rename(partial, w.cached, error);
+        if (error) fs::remove_all(partial, error);
+    }
+}
+
+/// Keeps the binary cache below `limit` bytes, the entries used longest ago going first
+/// (never one this grading uses), and removes what an interrupted grading left half-filled.
+void prune_cache(const Grading& g, std::uintmax_t limit) {
+    std::set<fs::path> in_use;
+    for (const Work& w : g.works) in_use.insert(w.cached);
+    std::vector<std::pair<fs::file_time_type, fs::path>> entries;
+    std::map<fs::path, std::uintmax_t> sizes;
+    std::uintmax_t total = 0;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(g.work / "cache", error)) {
+        if (entry.path().filename().string().find(".partial-") != std::string::npos) {
+            fs::remove_all(entry.path(), error);
+            continue;
+        }
+        for (const auto& file : fs::directory_iterator(entry.path(), error)) sizes[entry.path()] += file.file_size(error);
+        total += sizes[entry.path()];
+        if (in_use.count(entry.path()) == 0) entries.emplace_back(fs::last_write_time(entry.path(), error), entry.path());
+    }
+    if (total <= limit) return;
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [time, path] : entries) {
+        if (total <= limit / 4 * 3) break;
+        fs::remove_all(path, error);
+        total -= sizes[path];
+    }
+}
+
+/// The targets of every exercise whose binaries are not in the cache.
+std::vector<std::string> targets_to_build(const Grading& g) {
+    std::vector<std::string> all;
+    for (const Work& w : g.works) {
+        if (w.from_cache) continue;
+        for (const std::string& name : target_names(w)) all.push_back(name);
+    }
+    return all;
+}
+
+/// After a failed build: why each exercise that has no binary could not be tested.
+void explain_build_errors(Grading& g) {
+    for (Work& w : g.works) {
+        if (!w.graded.problem.empty() || w.targets.empty() || fs::exists(w.targets.front().build.binary)) continue;
+        CodeOwners owners;
+        owners.student_files = w.graded.exercise->files;
+        const std::string output = compiler_output_for(g.build_log, w.targets.front().build.target);
+        w.graded.problem = "it does not compile:\n" + compiler_gave_up(output) + first_compiler_error(output, owners, "");
+    }
+}
+
+/// 2. Configure and build: one Ninja run for everything not in the cache, so both cores stay
+///    busy; a compile error costs only its own targets.
 void build_submission(Grading& g) {
-    g.say("configuring the grading build in " + g.build.string() + " ...");
-    configure(g.context, g.build, g.staged,
-              g.options.hidden_tests.empty() ? fs::path() : fs::absolute(g.options.hidden_tests));
+    if (!g.options.reuse_configuration || !fs::exists(Manifest::path_in(g.build))) {
+        g.say("configuring the grading build in " + g.build.string() + " ...");
+        configure(g.context, g.build, g.staged,
+                  g.options.hidden_tests.empty() ? fs::path() : fs::absolute(g.options.hidden_tests));
+    }
     const Manifest manifest = Manifest::load(g.build);
     screen_submission(g, manifest);
     const Outcome support = ninja(g.build, manifest.support_targets, std::chrono::minutes(10));
@@ -331,16 +512,15 @@ void build_submission(Grading& g) {
         throw UserError("building the test support failed:\n" + support.output);
     }
     choose_targets(g, manifest);
-    std::vector<std::string> all;
-    for (const Work& w : g.works) {
-        for (const std::string& name : target_names(w)) all.push_back(name);
-    }
+    look_up_cache(g);
+    const std::vector<std::string> all = targets_to_build(g);
     if (all.empty()) return;  // nothing to build: never let Ninja build the whole course
     g.say("building " + std::to_string(all.size()) + " test binaries ...");
     // Old binaries must not pass for new ones if a build fails.
     std::error_code ignored;
     for (const Work& w : g.works) {
         for (const Target& t : w.targets) {
+            if (w.from_cache) continue;
             fs::remove(t.build.binary, ignored);
             if (t.tsan.exists()) fs::remove(t.tsan.binary, ignored);
         }
@@ -353,19 +533,15 @@ void build_submission(Grading& g) {
         g.say("the build did not finish; building the exercises one at a time ...");
         g.build_log.clear();
         for (Work& w : g.works) {
-            if (w.targets.empty()) continue;
+            if (w.targets.empty() || w.from_cache) continue;
             const Outcome one = ninja(g.build, target_names(w), std::chrono::minutes(3));
             g.build_log += one.output;
             if (one.ending == Ending::timed_out) w.graded.problem = "compiling it did not finish within 3 minutes. ";
         }
     }
-    for (Work& w : g.works) {
-        if (!w.graded.problem.empty() || w.targets.empty() || fs::exists(w.targets.front().build.binary)) continue;
-        CodeOwners owners;
-        owners.student_files = w.graded.exercise->files;
-        const std::string output = compiler_output_for(g.build_log, w.targets.front().build.target);
-        w.graded.problem = "it does not compile:\n" + compiler_gave_up(output) + first_compiler_error(output, owners, "");
-    }
+    explain_build_errors(g);
+    fill_cache(g);
+    prune_cache(g, max_cache_bytes);
 }
 
 /// The first of `count` unprivileged users that no process runs as: a range picked at random
@@ -627,14 +803,17 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
         throw UserError("there is no hidden tests folder " + options.hidden_tests.string());
     }
     g.report.submission = g.submission.string();
-    g.work = options.work_dir.empty() ? context.root / "build" / "grade" : fs::absolute(options.work_dir);
+    g.work = work_dir_of(context, options);
     g.staged = g.work / "submission" / "exercises";
     g.build = g.work / "build";
 
-    stage_submission(g);
-    g.say("grading " + std::to_string(g.works.size()) + " exercise(s) of " + g.submission.string());
-    build_submission(g);
-    prepare_runs(g);
+    {
+        const BuildLock lock(g.work);
+        stage_submission(g);
+        g.say("grading " + std::to_string(g.works.size()) + " exercise(s) of " + g.submission.string());
+        build_submission(g);
+        prepare_runs(g);
+    }
     const std::vector<Job> passed = run_plain_pass(g, list_jobs(g));
     if (options.tsan) run_tsan_pass(g, passed);
     score(g);

@@ -22,6 +22,8 @@ struct GradeOptions {
     std::vector<std::string> only;       ///< exercises or chapters to grade; empty: all
     std::filesystem::path work_dir;      ///< build tree for grading; empty: <repository>/build/grade
     bool quiet = false;                  ///< no progress on stderr
+    /// Skip configuring when the grading build tree already is (a class: once for all).
+    bool reuse_configuration = false;
 };
 
 struct GradedCase {
@@ -58,6 +60,13 @@ struct GradeReport {
 /// Grades the submission. Never throws for anything the submission does; throws UserError
 /// for a bad command line or a broken grading setup.
 GradeReport grade(const Context& context, const GradeOptions& options);
+
+/// Configures the grading build tree (options.work_dir) for these options; grade() does it
+/// itself unless told to reuse the configuration.
+void configure_grading_build(const Context& context, const GradeOptions& options);
+
+/// The exercises `options.only` names, in course order of first mention; all when empty.
+std::vector<const Exercise*> exercises_to_grade(const Course& course, const std::vector<std::string>& only);
 
 /// Where each exercise file of a submission is, by the rules of `grade`: exercises/NN_topic/FILE,
 /// NN_topic/FILE or FILE anywhere below the submission folder. Missing files are absent.

@@ -7,16 +7,11 @@
 #include <iomanip>
 #include <sstream>
 
+#include "text.hpp"
 
 namespace course {
 
 namespace {
-
-std::string fixed(double value, int digits = 1) {
-    std::ostringstream text;
-    text << std::fixed << std::setprecision(digits) << value;
-    return text.str();
-}
 
 double rounded(double value) { return std::round(value * 100.0) / 100.0; }
 
@@ -46,7 +41,7 @@ std::string case_text(const CaseResult& r) {
 }
 
 std::string summary_line(const GradeReport& report) {
-    return "Score " + fixed(report.score) + " / " + fixed(report.max_score) + ". Isolation: " +
+    return "Score " + fixed_decimals(report.score) + " / " + fixed_decimals(report.max_score) + ". Isolation: " +
            report.isolation.describe() + ". ThreadSanitizer pass: " + (report.tsan ? "on" : "off") +
            ". Runs per test case: " + std::to_string(report.repeat) + ".";
 }
@@ -84,7 +79,7 @@ std::string format_table(const GradeReport& report, const Style& s) {
         id.resize(std::max<std::size_t>(id.size(), 28), ' ');
         std::string status = to_string(e.status);
         status.resize(12, ' ');
-        const std::string score = fixed(e.score) + " / " + fixed(e.max_score);
+        const std::string score = fixed_decimals(e.score) + " / " + fixed_decimals(e.max_score);
         out << id << ' ' << (e.status == Status::passed ? s.green(status) : s.red(status)) << ' ' << score << '\n';
         if (!e.problem.empty()) {
             std::istringstream lines(e.problem);
@@ -104,8 +99,8 @@ std::string format_table(const GradeReport& report, const Style& s) {
         }
     }
     const double percent = report.max_score > 0 ? 100.0 * report.score / report.max_score : 0;
-    out << '\n' << s.bold("total " + fixed(report.score) + " / " + fixed(report.max_score) + " (" + fixed(percent, 0) + "%)")
-        << "   graded in " << fixed(report.seconds) << " s\n";
+    out << '\n' << s.bold("total " + fixed_decimals(report.score) + " / " + fixed_decimals(report.max_score) + " (" + fixed_decimals(percent, 0) + "%)")
+        << "   graded in " << fixed_decimals(report.seconds) << " s\n";
     return out.str();
 }
 
@@ -177,7 +172,7 @@ std::string format_junit(const GradeReport& report) {
             ++tests;
             seconds += c.result.seconds;
             cases << "    <testcase name=\"" << xml_escape((c.hidden ? "[hidden] " : "") + c.result.name) << "\" classname=\""
-                  << classname << "\" time=\"" << fixed(c.result.seconds, 3) << "\"";
+                  << classname << "\" time=\"" << fixed_decimals(c.result.seconds, 3) << "\"";
             if (c.result.status == Status::passed) {
                 cases << "/>\n";
                 continue;
@@ -193,7 +188,7 @@ std::string format_junit(const GradeReport& report) {
                   << ">\n    </testcase>\n";
         }
         suites << "  <testsuite name=\"" << xml_escape(e.exercise->id()) << "\" tests=\"" << tests << "\" failures=\""
-               << failures << "\" errors=\"" << errors << "\" skipped=\"0\" time=\"" << fixed(seconds, 3) << "\">\n"
+               << failures << "\" errors=\"" << errors << "\" skipped=\"0\" time=\"" << fixed_decimals(seconds, 3) << "\">\n"
                << cases.str() << "  </testsuite>\n";
         all_tests += tests;
         all_failures += failures;
@@ -202,7 +197,7 @@ std::string format_junit(const GradeReport& report) {
     std::ostringstream out;
     out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         << "<testsuites name=\"" << xml_escape(report.course) << "\" tests=\"" << all_tests << "\" failures=\""
-        << all_failures << "\" errors=\"" << all_errors << "\" time=\"" << fixed(report.seconds, 3) << "\">\n"
+        << all_failures << "\" errors=\"" << all_errors << "\" time=\"" << fixed_decimals(report.seconds, 3) << "\">\n"
         << suites.str() << "</testsuites>\n";
     return out.str();
 }

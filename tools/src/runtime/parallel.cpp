@@ -25,7 +25,8 @@ struct Channel {
 };
 
 /// Frames are: index (8 bytes), length (8 bytes), then the result's bytes.
-void take_frames(Channel& channel, std::vector<std::string>& results) {
+void take_frames(Channel& channel, std::vector<std::string>& results,
+                 const std::function<void(std::size_t, const std::string&)>& done) {
     constexpr std::size_t header = 2 * sizeof(std::uint64_t);
     for (;;) {
         if (channel.buffer.size() < header) return;
@@ -34,15 +35,20 @@ void take_frames(Channel& channel, std::vector<std::string>& results) {
         channel.buffer.copy(reinterpret_cast<char*>(&index), sizeof index, 0);
         channel.buffer.copy(reinterpret_cast<char*>(&length), sizeof length, sizeof index);
         if (channel.buffer.size() < header + length) return;
-        if (index < results.size()) results[index] = channel.buffer.substr(header, length);
-        channel.buffer.erase(0, header + length);
+        channel.buffer.erase(0, header);
+        if (index < results.size()) {
+            results[index] = channel.buffer.substr(0, length);
+            if (done) done(index, results[index]);
+        }
+        channel.buffer.erase(0, length);
     }
 }
 
 }  // namespace
 
 std::vector<std::string> parallel_map(std::size_t count, int workers,
-                                      const std::function<std::string(std::size_t, int)>& job) {
+                                      const std::function<std::string(std::size_t, int)>& job,
+                                      const std::function<void(std::size_t, const std::string&)>& done) {
     std::vector<std::string> results(count);
     if (count == 0) return results;
     if (workers < 1) workers = 1;
@@ -87,7 +93,7 @@ std::vector<std::string> parallel_map(std::size_t count, int workers,
                 const ssize_t n = read(c.fd, chunk, sizeof chunk);
                 if (n > 0) {
                     c.buffer.append(chunk, static_cast<std::size_t>(n));
-                    take_frames(c, results);
+                    take_frames(c, results, done);
                 } else if (n == 0 || errno != EINTR) {
                     // The worker is done (or died): reap it and stop listening.
                     close(c.fd);
