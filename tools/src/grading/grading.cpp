@@ -131,16 +131,6 @@ void assign_points(GradedExercise& graded) {
     }
 }
 
-Status worst_status(const std::vector<GradedCase>& cases) {
-    Status worst = Status::passed;
-    for (const GradedCase& c : cases) {
-        if (c.result.status != Status::passed && (worst == Status::passed || c.result.status > worst)) {
-            worst = c.result.status;
-        }
-    }
-    return worst;
-}
-
 /// How many processes the grading user has now: RLIMIT_NPROC counts them all.
 long processes_of(unsigned uid) {
     long count = 0;
@@ -491,7 +481,7 @@ void score(Grading& g) {
             e.score = 0;
         } else {
             assign_points(e);
-            e.status = worst_status(e.cases);
+            e.status = worst_of(e.cases, [](const GradedCase& c) { return c.result.status; });
         }
         g.report.score += e.score;
         g.report.max_score += e.max_score;

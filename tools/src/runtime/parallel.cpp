@@ -10,21 +10,11 @@
 #include <cstdint>
 #include <system_error>
 
+#include "text.hpp"
+
 namespace course {
 
 namespace {
-
-bool write_all(int fd, const void* data, std::size_t size) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-        const ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
 
 /// A worker's pipe and what has arrived on it so far.
 struct Channel {
