@@ -38,14 +38,19 @@ json good_info() {
     })");
 }
 
-/// The message of the UserError that reading `info` throws ("" if it reads).
-std::string info_error(const json& info) {
+/// The message of the UserError that `Reader::parse` throws for `file` ("" if it reads).
+template <class Reader>
+std::string error_of(const json& file, const std::string& name) {
     try {
-        course::Course::parse(info.dump(), "info.json");
+        Reader::parse(file.dump(), name);
     } catch (const course::UserError& e) {
         return e.what();
     }
     return "";
+}
+
+std::string info_error(const json& info) {
+    return error_of<course::Course>(info, "info.json");
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -72,12 +77,7 @@ json good_manifest() {
 }
 
 std::string manifest_error(const json& manifest) {
-    try {
-        course::Manifest::parse(manifest.dump(), "course-manifest.json");
-    } catch (const course::UserError& e) {
-        return e.what();
-    }
-    return "";
+    return error_of<course::Manifest>(manifest, "course-manifest.json");
 }
 
 /// A repository of one chapter with one exercise, and its state folder, for progress.

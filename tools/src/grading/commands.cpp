@@ -34,8 +34,7 @@ int run_grade(const GradeArgs& args) {
         if (!file) throw UserError("cannot write " + path.string());
         std::cerr << "wrote " << path.string() << " (score " << report.score << " / " << report.max_score << ")\n";
     }
-    const double percent = report.max_score > 0 ? 100.0 * report.score / report.max_score : 0;
-    return args.fail_under >= 0 && percent + 1e-9 < args.fail_under ? 1 : 0;
+    return below(report, args.fail_under) ? 1 : 0;
 }
 
 int run_export(const std::string& destination, bool force, const std::string& gradescope_zip,
