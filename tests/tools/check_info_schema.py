@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""check_info_schema.py: exercises/info.json against exercises/info.schema.json, and the schema against a misspelt key.
+"""check_info_schema.py: exercises/info.json against its schema; the schema against typing slips; the readers against the schema.
 
 Usage: check_info_schema.py SOURCE_ROOT [--require]
 Without Python's jsonschema module it skips (status 77), unless --require (CI) makes that a failure.
 """
 import copy
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -56,6 +57,14 @@ def main():
             print(f"exercises/info.schema.json accepts {slip}")
             failures += 1
 
+    # The two readers know the same keys as the schema, object by object.
+    objects = schema_objects(schema)
+    for reader, found in (("cmake/CourseInfo.cmake", cmake_key_lists(root)),
+                          ("tools/src/course/info.cpp", cpp_key_lists(root))):
+        if found != objects:
+            print(f"{reader} knows the keys {sorted(map(sorted, found))}, the schema {sorted(map(sorted, objects))}")
+            failures += 1
+
     exercises = sum(len(c["exercises"]) for c in info["chapters"])
     if failures:
         print(f"info.json schema check: {failures} problem(s)")
@@ -63,6 +72,30 @@ def main():
     print(f"info.json schema check: {len(info['chapters'])} chapters and {exercises} exercises valid "
           f"({validator_class.__name__}); {len(slips)} typing slips refused")
     return 0
+
+
+def schema_objects(schema):
+    """The key sets of the schema's objects: the top level, defaults, a chapter, an exercise."""
+    found = set()
+    for node in [schema, schema["properties"]["defaults"], *schema["$defs"].values()]:
+        if node.get("type") == "object" and "properties" in node:
+            found.add(frozenset(node["properties"]))
+    return found
+
+
+def cmake_key_lists(root):
+    text = (root / "cmake" / "CourseInfo.cmake").read_text()
+    found = set()
+    for call in re.findall(r"^[ \t]*_course_info_check_keys\((.*?)\)$", text, re.M | re.S):
+        words = re.sub(r'"[^"]*"', " ", call).split()
+        if "REQUIRED" in words:
+            found.add(frozenset(w for w in words[words.index("REQUIRED") + 1:] if w != "OPTIONAL"))
+    return found
+
+
+def cpp_key_lists(root):
+    text = (root / "tools" / "src" / "course" / "info.cpp").read_text()
+    return {frozenset(re.findall(r'"([^"]+)"', keys)) for keys in re.findall(r"check_keys\([^{]*\{([^}]*)\}", text)}
 
 
 def first_exercise(info):
