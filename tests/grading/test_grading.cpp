@@ -10,16 +10,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
+#include <iomanip>
+#include <sstream>
 #include <string>
 
 #include "build.hpp"
 #include "grading.hpp"
 #include "kit.hpp"
 #include "reports.hpp"
+#include "text.hpp"
 
 namespace fs = std::filesystem;
 using course::Status;
@@ -42,10 +45,7 @@ const course::Context& context() {
     return c;
 }
 
-std::string read_text(const fs::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(file), {}};
-}
+using course::read_file;
 
 /// A fresh submission folder `name` made of every solution, for a test to spoil.
 fs::path copy_of_solutions(const std::string& name) {
@@ -61,7 +61,7 @@ fs::path copy_of_solutions(const std::string& name) {
 fs::path submission_with(const std::string& name, const std::string& hostile) {
     const fs::path dir = copy_of_solutions(name);
     const fs::path file = dir / "01_processes" / "exit_code.hpp";
-    std::string text = read_text(file);
+    std::string text = read_file(file);
     const std::string opening = "inline int call(const std::vector<std::string>& argv) {\n";
     const auto at = text.find(opening);
     REQUIRE(at != std::string::npos);
@@ -73,9 +73,11 @@ fs::path submission_with(const std::string& name, const std::string& hostile) {
 
 /// Grades exit_code, the target of the hostile code, and workers, which must not notice.
 course::GradeReport grade(const fs::path& submission, std::vector<std::string> only = {"01/exit_code", "01/workers"},
-                          bool tsan = false) {
+                          bool tsan = false, int repeat = 1, const fs::path& hidden_tests = {}) {
     course::GradeOptions options;
     options.submission = submission;
+    options.repeat = repeat;
+    options.hidden_tests = hidden_tests;
     options.only = std::move(only);
     options.work_dir = scratch / "work";
     options.quiet = true;
@@ -104,7 +106,7 @@ Status first_case(const course::GradeReport& report) {
 int graded_processes_alive() {
     int count = 0;
     for (const auto& entry : fs::directory_iterator("/proc")) {
-        const std::string cmdline = read_text(entry.path() / "cmdline");
+        const std::string cmdline = read_file(entry.path() / "cmdline");
         if (cmdline.find("exercise.01.") != std::string::npos) ++count;
     }
     return count;
@@ -305,7 +307,7 @@ TEST_CASE("the JUnit report is valid XML, even with hostile output") {
     std::ofstream(file) << course::format_junit(report);
     REQUIRE_MESSAGE(std::system("command -v xmllint >/dev/null") == 0, "xmllint (libxml2-utils) checks the XML");
     CHECK(std::system(("xmllint --noout " + file.string()).c_str()) == 0);
-    CHECK(read_text(file).find("<failure type=\"failed\"") != std::string::npos);
+    CHECK(read_file(file).find("<failure type=\"failed\"") != std::string::npos);
 }
 
 TEST_CASE("the student kit has no solution and no mutant, builds, and its stubs fail") {
@@ -318,9 +320,9 @@ TEST_CASE("the student kit has no solution and no mutant, builds, and its stubs 
     CHECK(fs::exists(kit / ".github" / "workflows" / "classroom.yml"));
     for (const auto& entry : fs::recursive_directory_iterator(kit)) {
         if (!entry.is_regular_file()) continue;
-        const std::string text = read_text(entry.path());
+        const std::string text = read_file(entry.path());
         for (const auto& solution : fs::recursive_directory_iterator(source / "solutions")) {
-            if (solution.is_regular_file()) CHECK_MESSAGE(text != read_text(solution.path()), entry.path().string());
+            if (solution.is_regular_file()) CHECK_MESSAGE(text != read_file(solution.path()), entry.path().string());
         }
     }
     CHECK_THROWS_AS(course::export_student_kit(ctx, kit, false), course::UserError);  // not empty
@@ -353,6 +355,203 @@ TEST_CASE("the Gradescope autograder zip holds setup.sh and run_autograder at it
     CHECK(listing.output.find("solutions/") == std::string::npos);
 }
 
+namespace {
+
+/// A teacher's hidden tests for exit_code: `body` is the file after its includes.
+fs::path hidden_tests(const std::string& name, const std::string& body) {
+    const fs::path dir = scratch / "hidden" / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir / "01_processes");
+    std::ofstream(dir / "01_processes" / "test_exit_code.cpp")
+        << "#include <doctest/doctest.h>\n#include \"exit_code.hpp\"\nusing course::call;\n" << body;
+    return dir;
+}
+
+/// A submission whose call() says 0 for `false`: some public cases fail, the others pass.
+fs::path half_right(const std::string& name) {
+    return submission_with(name, "if (!argv.empty() && argv[0] == \"false\") return 0;");
+}
+
+std::vector<const course::GradedCase*> cases_of(const course::GradedExercise& e, bool hidden) {
+    std::vector<const course::GradedCase*> found;
+    for (const auto& c : e.cases) {
+        if (c.hidden == hidden) found.push_back(&c);
+    }
+    return found;
+}
+
+/// A score as the reports write it: to the hundredth.
+doctest::Approx as_written(double score) { return doctest::Approx(std::round(score * 100) / 100); }
+
+/// How many times `part` occurs in `text`.
+std::size_t occurrences(const std::string& text, const std::string& part) {
+    std::size_t count = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+    return count;
+}
+
+}  // namespace
+
+TEST_CASE("hidden tests are graded beside the public ones, marked hidden, and share the points") {
+    const fs::path hidden = hidden_tests("two_cases",
+                                         "TEST_CASE(\"hidden: true still exits 0\") { CHECK(call({\"true\"}) == 0); }\n"
+                                         "TEST_CASE(\"hidden: false exits 1\") { CHECK(call({\"false\"}) == 1); }\n");
+    const auto report = grade(half_right("hidden"), {"01/exit_code"}, false, 1, hidden);
+    const auto& e = exercise(report, "01/exit_code");
+    const auto secret = cases_of(e, true);
+    REQUIRE(secret.size() == 2);
+    CHECK(secret[0]->result.name == "hidden: true still exits 0");
+    CHECK(secret[0]->result.status == Status::passed);
+    CHECK(secret[1]->result.name == "hidden: false exits 1");
+    CHECK(secret[1]->result.status == Status::failed);
+    CHECK(secret[1]->points == 0);
+    const std::string public_tests = read_file(source / "tests" / "01_processes" / "test_exit_code.cpp");
+    CHECK(cases_of(e, false).size() == occurrences(public_tests, "\nTEST_CASE("));
+    // The exercise's points are shared among all its cases, the hidden ones included.
+    double max = 0;
+    double score = 0;
+    for (const auto& c : e.cases) max += c.max_points, score += c.points;
+    CHECK(max == doctest::Approx(e.max_score));
+    CHECK(score == doctest::Approx(e.score));
+    CHECK(secret[0]->points == doctest::Approx(e.max_score / static_cast<double>(e.cases.size())));
+
+    const auto gradescope = nlohmann::json::parse(course::format_gradescope(report));
+    int after_published = 0;
+    for (const auto& test : gradescope["tests"]) after_published += test["visibility"] == "after_published" ? 1 : 0;
+    CHECK(after_published == 2);
+    CHECK(course::format_table(report, {}).find("[hidden] hidden: false exits 1") != std::string::npos);
+    const auto json = nlohmann::json::parse(course::format_json(report));
+    int marked = 0;
+    for (const auto& c : json["exercises"][0]["cases"]) marked += c["hidden"] == true ? 1 : 0;
+    CHECK(marked == 2);
+}
+
+TEST_CASE("hidden tests that do not compile against a submission are one failed hidden case, not a broken exercise") {
+    const fs::path hidden = hidden_tests("broken", "TEST_CASE(\"uses what is not there\") { CHECK(course::no_such_call() == 0); }\n");
+    const auto report = grade(copy_of_solutions("hidden_broken"), {"01/exit_code"}, false, 1, hidden);
+    const auto& e = exercise(report, "01/exit_code");
+    CHECK(e.problem.empty());
+    const auto secret = cases_of(e, true);
+    REQUIRE(secret.size() == 1);
+    CHECK(secret[0]->result.status == Status::build_error);
+    CHECK(secret[0]->result.explanation.find("do not compile") != std::string::npos);
+    CHECK(secret[0]->points == 0);
+    const auto open = cases_of(e, false);
+    REQUIRE_FALSE(open.empty());
+    for (const auto* c : open) CHECK(c->result.status == Status::passed);
+    CHECK(e.score > 0);
+    CHECK(e.score < e.max_score);
+}
+
+TEST_CASE("--repeat runs each case that many times and reports the runs and the passes") {
+    const auto report = grade(half_right("repeat"), {"01/exit_code"}, false, 3);
+    INFO(course::format_table(report, {}));
+    CHECK(report.repeat == 3);
+    const auto& e = exercise(report, "01/exit_code");
+    REQUIRE_FALSE(e.cases.empty());
+    int passed = 0;
+    int failed = 0;
+    for (const auto& c : e.cases) {
+        CAPTURE(c.result.name);
+        CHECK(c.result.runs == 3);
+        // The same code every run: all or nothing, never flaky.
+        if (c.result.status == Status::passed) {
+            ++passed;
+            CHECK(c.result.passes == 3);
+        } else if (c.result.status == Status::failed) {
+            ++failed;
+            CHECK(c.result.passes == 0);
+        }
+    }
+    CHECK(passed > 0);
+    CHECK(failed > 0);
+    CHECK(passed + failed == static_cast<int>(e.cases.size()));
+    const auto json = nlohmann::json::parse(course::format_json(report));
+    CHECK(json["repeat"] == 3);
+    for (const auto& c : json["exercises"][0]["cases"]) CHECK(c["runs"] == 3);
+}
+
+TEST_CASE("every report format tells the same grade: table, JSON, Gradescope, JUnit") {
+    const auto report = grade(half_right("formats"));
+    INFO(course::format_table(report, {}));
+    REQUIRE(exercise(report, "01/exit_code").status == Status::failed);
+    REQUIRE(exercise(report, "01/workers").status == Status::passed);
+    int cases = 0;
+    int failures = 0;
+    for (const auto& x : report.exercises) {
+        for (const auto& c : x.cases) ++cases, failures += c.result.status == Status::passed ? 0 : 1;
+    }
+    REQUIRE(failures > 0);
+
+    const std::string table = course::format_table(report, {});
+    CHECK(table.find("01/exit_code") != std::string::npos);
+    CHECK(table.find("01/workers") != std::string::npos);
+    std::ostringstream total;
+    total << std::fixed << std::setprecision(1) << "total " << report.score << " / " << report.max_score;
+    CHECK(table.find(total.str()) != std::string::npos);
+    CHECK(table.find('\033') == std::string::npos);  // no colour in a plain style
+
+    const auto json = nlohmann::json::parse(course::format_json(report));
+    CHECK(json["score"].get<double>() == as_written(report.score));
+    CHECK(json["max_score"].get<double>() == as_written(report.max_score));
+    REQUIRE(json["exercises"].size() == report.exercises.size());
+    for (std::size_t i = 0; i < report.exercises.size(); ++i) {
+        const auto& graded = report.exercises[i];
+        const auto& written = json["exercises"][i];
+        CHECK(written["exercise"] == graded.exercise->id());
+        CHECK(written["status"] == course::to_string(graded.status));
+        CHECK(written["score"].get<double>() == as_written(graded.score));
+        REQUIRE(written["cases"].size() == graded.cases.size());
+        for (std::size_t k = 0; k < graded.cases.size(); ++k) {
+            CHECK(written["cases"][k]["name"] == graded.cases[k].result.name);
+            CHECK(written["cases"][k]["status"] == course::to_string(graded.cases[k].result.status));
+            CHECK(written["cases"][k]["hidden"] == false);
+        }
+    }
+
+    const auto gradescope = nlohmann::json::parse(course::format_gradescope(report));
+    CHECK(gradescope["score"].get<double>() == as_written(report.score));
+    REQUIRE(gradescope["tests"].size() == static_cast<std::size_t>(cases));
+    double sum = 0;
+    int gradescope_failures = 0;
+    for (const auto& test : gradescope["tests"]) {
+        sum += test["score"].get<double>();
+        gradescope_failures += test["status"] == "failed" ? 1 : 0;
+    }
+    CHECK(sum == doctest::Approx(report.score).epsilon(0.01));
+    CHECK(gradescope_failures == failures);
+
+    const fs::path junit = scratch / "formats.xml";
+    std::ofstream(junit) << course::format_junit(report);
+    const std::string xml = read_file(junit);
+    const std::string totals = "\" tests=\"" + std::to_string(cases) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\"";
+    CHECK(xml.find("<testsuites name=\"" + report.course + totals) != std::string::npos);
+    CHECK(occurrences(xml, "<testcase ") == static_cast<std::size_t>(cases));
+    CHECK(occurrences(xml, "<failure ") == static_cast<std::size_t>(failures));
+    if (std::system("command -v xmllint >/dev/null") == 0) {
+        CHECK(std::system(("xmllint --noout " + junit.string()).c_str()) == 0);
+    } else {
+        MESSAGE("xmllint (libxml2-utils) is missing: the JUnit report's XML is not validated");
+    }
+}
+
+TEST_CASE("--fail-under compares the score in percent with the threshold") {
+    course::GradeReport report;
+    report.max_score = 40;
+    report.score = 30;
+    CHECK(course::percent_of(report) == doctest::Approx(75));
+    CHECK_FALSE(course::below(report, 75));
+    CHECK(course::below(report, 75.5));
+    CHECK_FALSE(course::below(report, 0));
+    CHECK_FALSE(course::below(report, -1));  // no threshold given
+    report.score = 40;
+    CHECK_FALSE(course::below(report, 100));
+    report.max_score = 0;
+    report.score = 0;
+    CHECK(course::below(report, 1));
+}
+}
+
 // --- The trust boundary: what a submission may not do to the tests, the grader or the host ----
 
 namespace {
@@ -366,7 +565,7 @@ fs::path submission_of(const std::string& name, const std::string& text) {
 
 /// The solution of exit_code with `top` inserted after its #pragma once.
 std::string solution_with_top(const std::string& top) {
-    std::string text = read_text(source / "solutions" / "01_processes" / "exit_code.hpp");
+    std::string text = read_file(source / "solutions" / "01_processes" / "exit_code.hpp");
     const auto at = text.find("#pragma once\n");
     REQUIRE(at != std::string::npos);
     return text.insert(at + 13, top + "\n");
@@ -374,7 +573,7 @@ std::string solution_with_top(const std::string& top) {
 
 /// The stub of exit_code (every case fails) with `top` inserted after its #pragma once.
 std::string stub_with_top(const std::string& top) {
-    std::string text = read_text(source / "exercises" / "01_processes" / "exit_code.hpp");
+    std::string text = read_file(source / "exercises" / "01_processes" / "exit_code.hpp");
     const auto at = text.find("#pragma once\n");
     REQUIRE(at != std::string::npos);
     return text.insert(at + 13, top + "\n");
@@ -390,7 +589,7 @@ std::string everything_said(const course::GradeReport& report) {
 
 /// The number of test cases exit_code's test source defines.
 std::size_t exit_code_cases() {
-    const std::string text = read_text(source / "tests" / "01_processes" / "test_exit_code.cpp");
+    const std::string text = read_file(source / "tests" / "01_processes" / "test_exit_code.cpp");
     std::size_t count = 0;
     for (auto at = text.find("TEST_CASE("); at != std::string::npos; at = text.find("TEST_CASE(", at + 1)) ++count;
     return count;
@@ -501,4 +700,3 @@ TEST_CASE("a host Unix socket is out of reach, and shared memory, /dev and the r
     }
     close(listener);
     fs::remove(socket_path);
-}

@@ -140,6 +140,32 @@ expect "run builds and runs one example" "$out" "== 01/05_exit_status =="
 expect "an example's non-zero exit is shown" "$out" "(exit status 1, as this program means to)"
 [[ $status == 0 ]] && pass "an exit status the program means is no failure" || fail "run gave status $status"
 
+# grade from the command line: --fail-under decides the exit status, each --format is readable.
+grade=("$tool" grade --only 01/exit_code --no-tsan --quiet)
+run status out "${grade[@]}" --format json --output "$work/grade.json" --fail-under 1
+[[ $status == 1 ]] && pass "a score below --fail-under exits with status 1" || fail "--fail-under 1 on a stub gave status $status: $out"
+python3 - "$work/grade.json" "$cases" <<'PY' && pass "the JSON report reads back: a stub scores 0 of its cases" || fail "the JSON report is wrong"
+import json, sys
+report = json.load(open(sys.argv[1]))
+(exercise,) = report["exercises"]
+assert exercise["exercise"] == "01/exit_code" and report["score"] == 0 and report["max_score"] > 0, report
+assert len(exercise["cases"]) == int(sys.argv[2]), len(exercise["cases"])
+PY
+run status out "${grade[@]}" --format table --fail-under 0
+[[ $status == 0 ]] && pass "a score at --fail-under exits with status 0" || fail "--fail-under 0 gave status $status"
+expect "the table names the exercise" "$out" "01/exit_code"
+expect "the table gives the total" "$out" "total 0.0 / "
+run status out "${grade[@]}" --format gradescope
+python3 -c 'import json, sys; r = json.loads(sys.stdin.read()); assert r["score"] == 0 and r["tests"]' <<<"$out" &&
+  pass "the Gradescope report is JSON with its tests" || fail "the Gradescope report does not read: $out"
+run status out "${grade[@]}" --format junit --output "$work/grade.xml"
+grep -qF '<testsuites' "$work/grade.xml" && pass "the JUnit report is written" || fail "no JUnit report"
+if command -v xmllint >/dev/null; then
+  xmllint --noout "$work/grade.xml" && pass "the JUnit report is valid XML" || fail "the JUnit report is not valid XML"
+fi
+run status out "${grade[@]}" --format yaml
+[[ $status != 0 ]] && expect "an unknown --format is refused" "$out" "yaml" || fail "--format yaml was accepted"
+
 for command in "" map run check watch hint reset; do
   run status out "$tool" $command --help
   [[ $status == 0 ]] && expect "--help for '${command:-course}'" "$out" "Usage" || fail "--help for '$command' gave status $status"

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <set>
 
+#include "json_fields.hpp"
+#include "text.hpp"
+
 namespace course {
 namespace fs = std::filesystem;
 
@@ -55,48 +58,81 @@ std::vector<std::string> closest(std::string_view word, const std::vector<std::s
     return found;
 }
 
+namespace {
+
+using Json = nlohmann::json;
+using json_fields::check_keys;
+using json_fields::optional_or;
+using json_fields::required;
+using json_fields::required_array;
+
+Exercise read_exercise(const Json& e, const Chapter& chapter, const Json& defaults, const std::string& source,
+                       std::size_t position) {
+    std::string where = source + ": exercise " + std::to_string(position + 1) + " of chapter " + chapter.number;
+    if (e.is_object() && e.contains("name") && e.at("name").is_string()) {
+        where = source + ": exercise '" + e.at("name").get<std::string>() + "'";
+    }
+    check_keys(e, where, {"name", "title", "python", "files", "points", "time_limit", "hints", "test_points"});
+    Exercise exercise;
+    exercise.name = required<std::string>(e, "name", where);
+    exercise.title = required<std::string>(e, "title", where);
+    exercise.python = required<std::string>(e, "python", where);
+    exercise.chapter_number = chapter.number;
+    exercise.chapter_dir = chapter.dir;
+    exercise.files = required<std::vector<std::string>>(e, "files", where);
+    exercise.points = optional_or(e, "points", required<double>(defaults, "points", source + ": defaults"), where);
+    exercise.time_limit = optional_or(e, "time_limit", required<int>(defaults, "time_limit", source + ": defaults"), where);
+    exercise.hints = optional_or<std::vector<std::string>>(e, "hints", {}, where);
+    exercise.test_points = optional_or<std::map<std::string, double>>(e, "test_points", {}, where);
+    return exercise;
+}
+
+Chapter read_chapter(const Json& c, const Json& defaults, const std::string& source, std::size_t position) {
+    std::string where = source + ": chapter " + std::to_string(position + 1);
+    if (c.is_object() && c.contains("number") && c.at("number").is_string()) {
+        where = source + ": chapter " + c.at("number").get<std::string>();
+    }
+    check_keys(c, where, {"number", "dir", "title", "exercises"});
+    Chapter chapter;
+    chapter.number = required<std::string>(c, "number", where);
+    chapter.dir = required<std::string>(c, "dir", where);
+    chapter.title = required<std::string>(c, "title", where);
+    const Json& exercises = required_array(c, "exercises", where);
+    for (std::size_t i = 0; i < exercises.size(); ++i) {
+        chapter.exercises.push_back(read_exercise(exercises[i], chapter, defaults, source, i));
+    }
+    return chapter;
+}
+
+}  // namespace
+
 Course Course::load(const fs::path& info_json) {
-    std::ifstream file(info_json);
-    if (!file) throw UserError("cannot read " + info_json.string());
-    const auto json = nlohmann::json::parse(file, nullptr, false);
-    if (json.is_discarded()) throw UserError(info_json.string() + " is not valid JSON");
+    if (!std::ifstream(info_json)) throw UserError("cannot read " + info_json.string());
+    return parse(read_file(info_json), info_json.string());
+}
+
+Course Course::parse(const std::string& text, const std::string& source) {
+    const auto json = Json::parse(text, nullptr, false);
+    if (json.is_discarded()) throw UserError(source + " is not valid JSON");
+    check_keys(json, source, {"course", "defaults", "chapters"});
+    const Json defaults = required<Json>(json, "defaults", source);
+    check_keys(defaults, source + ": defaults", {"points", "time_limit"});
+    const Json& chapters = required_array(json, "chapters", source);
     Course course;
-    try {
-        course.title = json.at("course").get<std::string>();
-        const auto& defaults = json.at("defaults");
-        std::set<std::string> names;
-        std::set<std::string> files;
-        for (const auto& c : json.at("chapters")) {
-            Chapter chapter;
-            chapter.number = c.at("number").get<std::string>();
-            chapter.dir = c.at("dir").get<std::string>();
-            chapter.title = c.at("title").get<std::string>();
-            for (const auto& e : c.at("exercises")) {
-                Exercise exercise;
-                exercise.name = e.at("name").get<std::string>();
-                exercise.title = e.at("title").get<std::string>();
-                exercise.chapter_number = chapter.number;
-                exercise.chapter_dir = chapter.dir;
-                exercise.files = e.at("files").get<std::vector<std::string>>();
-                exercise.points = e.value("points", defaults.at("points").get<double>());
-                exercise.time_limit = e.value("time_limit", defaults.at("time_limit").get<int>());
-                exercise.hints = e.value("hints", std::vector<std::string>{});
-                exercise.test_points = e.value("test_points", std::map<std::string, double>{});
-                if (!names.insert(exercise.name).second) {
-                    throw UserError(info_json.string() + ": exercise name '" + exercise.name + "' is used twice");
-                }
-                for (const std::string& f : exercise.files) {
-                    // A grader finds a submitted file by its name alone, so names are unique.
-                    if (!files.insert(f).second) {
-                        throw UserError(info_json.string() + ": file name '" + f + "' belongs to two exercises");
-                    }
-                }
-                chapter.exercises.push_back(std::move(exercise));
+    course.title = required<std::string>(json, "course", source);
+    std::set<std::string> names;
+    std::set<std::string> files;
+    for (std::size_t i = 0; i < chapters.size(); ++i) {
+        course.chapters.push_back(read_chapter(chapters[i], defaults, source, i));
+        for (const Exercise& exercise : course.chapters.back().exercises) {
+            if (!names.insert(exercise.name).second) {
+                throw UserError(source + ": exercise name '" + exercise.name + "' is used twice");
             }
-            course.chapters.push_back(std::move(chapter));
+            for (const std::string& f : exercise.files) {
+                // A grader finds a submitted file by its name alone, so names are unique.
+                if (!files.insert(f).second) throw UserError(source + ": file name '" + f + "' belongs to two exercises");
+            }
         }
-    } catch (const nlohmann::json::exception& e) {
-        throw UserError(info_json.string() + ": " + e.what());
     }
     return course;
 }

@@ -14,6 +14,7 @@ namespace course {
 struct Exercise {
     std::string name;                          ///< unique in the course, e.g. "exit_code"
     std::string title;
+    std::string python;                        ///< the Python call it mirrors (Markdown)
     std::string chapter_number;                ///< "01"
     std::string chapter_dir;                   ///< "01_processes"
     std::vector<std::string> files;            ///< the files a student edits
@@ -41,6 +42,9 @@ struct Course {
 
     /// Reads and checks info.json; throws UserError saying what is wrong in it.
     static Course load(const std::filesystem::path& info_json);
+    /// The same for the text of such a file; `source` names it in errors. A key that
+    /// exercises/info.schema.json does not know is an error, as is a missing or mistyped one.
+    static Course parse(const std::string& text, const std::string& source);
 
     /// Every exercise in course order.
     std::vector<const Exercise*> exercises() const;

@@ -55,6 +55,9 @@ struct Manifest {
 
     /// Reads build_dir/course-manifest.json; throws UserError saying what is wrong.
     static Manifest load(const std::filesystem::path& build_dir);
+    /// The same for the text of a manifest; `path` names it in errors. Every key is checked:
+    /// missing, mistyped and unknown ones are errors.
+    static Manifest parse(const std::string& text, const std::string& path);
     /// Where the manifest of a build tree is.
     static std::filesystem::path path_in(const std::filesystem::path& build_dir);
 

@@ -62,8 +62,7 @@ int run_grade(const GradeArgs& args) {
                   << " test case(s), which are not the submission's fault; grade it again\n";
         return 2;
     }
-    const double percent = report.max_score > 0 ? 100.0 * report.score / report.max_score : 0;
-    return args.fail_under >= 0 && percent + 1e-9 < args.fail_under ? 1 : 0;
+    return below(report, args.fail_under) ? 1 : 0;
 }
 
 int run_export(const std::string& destination, bool force, const std::string& gradescope_zip,

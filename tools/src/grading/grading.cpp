@@ -167,16 +167,6 @@ void assign_points(GradedExercise& graded) {
     }
 }
 
-Status worst_status(const std::vector<GradedCase>& cases) {
-    Status worst = Status::passed;
-    for (const GradedCase& c : cases) {
-        if (c.result.status != Status::passed && (worst == Status::passed || c.result.status > worst)) {
-            worst = c.result.status;
-        }
-    }
-    return worst;
-}
-
 }  // namespace
 
 std::vector<const Exercise*> exercises_to_grade(const Course& course, const std::vector<std::string>& only) {
@@ -780,7 +770,7 @@ void score(Grading& g) {
             e.score = 0;
         } else {
             assign_points(e);
-            e.status = worst_status(e.cases);
+            e.status = worst_of(e.cases, [](const GradedCase& c) { return c.result.status; });
             for (const GradedCase& c : e.cases) g.report.grader_errors += c.result.details == "grader error" ? 1 : 0;
         }
         g.report.score += e.score;

@@ -27,9 +27,22 @@ bool belongs_in_kit(const fs::path& relative) {
     return true;
 }
 
-std::string read_text(const fs::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(file), {}};
+/// Copies the files of the repository that belong in a kit to `destination`; returns how many.
+int copy_kit_files(const fs::path& root, const fs::path& destination) {
+    int copied = 0;
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+        const fs::path relative = fs::relative(it->path(), root);
+        if (!belongs_in_kit(relative)) {
+            if (it->is_directory()) it.disable_recursion_pending();
+            continue;
+        }
+        if (it->is_directory()) continue;
+        fs::create_directories((destination / relative).parent_path());
+        fs::copy_file(it->path(), destination / relative,
+                      fs::copy_options::overwrite_existing | fs::copy_options::copy_symlinks);
+        ++copied;
+    }
+    return copied;
 }
 
 }  // namespace
@@ -43,9 +56,8 @@ std::string classroom_workflow(const Course& course) {
            "permissions:\n  checks: write\n  actions: read\n  contents: read\n"
            "jobs:\n  grade:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 30\n    steps:\n"
            "      - uses: actions/checkout@v4\n"
-           "      - name: Install the course's tools\n"
-           "        run: sudo apt-get update && sudo apt-get install -y g++ cmake ninja-build doctest-dev "
-           "nlohmann-json3-dev libcli11-dev gdb bubblewrap\n"
+           "      - name: Install the course's tools (README's list of packages)\n"
+           "        run: tools/install-packages.sh\n"
            "      - name: Build the course tool\n        run: ./course --help >/dev/null\n";
     std::string runners;
     std::string env;
@@ -65,7 +77,6 @@ std::string classroom_workflow(const Course& course) {
     return out.str();
 }
 
-
 fs::path export_gradescope_zip(const Context& context, const fs::path& zip_path, const fs::path& hidden_tests) {
     // Gradescope unpacks the zip into /autograder/source and runs setup.sh once, then
     // run_autograder for every submission.
@@ -73,16 +84,7 @@ fs::path export_gradescope_zip(const Context& context, const fs::path& zip_path,
     const fs::path stage = fs::temp_directory_path() / ("course-autograder-" + std::to_string(getpid()));
     fs::remove_all(stage);
     // The autograder needs what a student kit has (the tests included), not the solutions.
-    for (auto it = fs::recursive_directory_iterator(context.root); it != fs::recursive_directory_iterator(); ++it) {
-        const fs::path relative = fs::relative(it->path(), context.root);
-        if (!belongs_in_kit(relative)) {
-            if (it->is_directory()) it.disable_recursion_pending();
-            continue;
-        }
-        if (it->is_directory()) continue;
-        fs::create_directories((stage / relative).parent_path());
-        fs::copy_file(it->path(), stage / relative, fs::copy_options::copy_symlinks);
-    }
+    copy_kit_files(context.root, stage);
     if (!hidden_tests.empty()) fs::copy(hidden_tests, stage / "hidden_tests", fs::copy_options::recursive);
     for (const char* file : {"setup.sh", "run_autograder"}) {
         fs::copy_file(context.root / "tools" / "gradescope" / file, stage / file);
@@ -116,24 +118,13 @@ int export_student_kit(const Context& context, const fs::path& destination, bool
     for (const Exercise* e : context.course.exercises()) {
         for (const std::string& file : e->files) {
             const fs::path solution = context.root / "solutions" / e->chapter_dir / file;
-            if (fs::exists(solution) && read_text(solution) == read_text(context.exercise_file(*e, file))) {
+            if (fs::exists(solution) && read_file(solution) == read_file(context.exercise_file(*e, file))) {
                 throw UserError("exercises/" + e->chapter_dir + "/" + file +
                                 " is the solution: restore the stub (./course reset " + e->id() + ") before exporting");
             }
         }
     }
-    int copied = 0;
-    for (auto it = fs::recursive_directory_iterator(context.root); it != fs::recursive_directory_iterator(); ++it) {
-        const fs::path relative = fs::relative(it->path(), context.root);
-        if (!belongs_in_kit(relative)) {
-            if (it->is_directory()) it.disable_recursion_pending();
-            continue;
-        }
-        if (it->is_directory()) continue;
-        fs::create_directories((kit / relative).parent_path());
-        fs::copy_file(it->path(), kit / relative, fs::copy_options::overwrite_existing | fs::copy_options::copy_symlinks);
-        ++copied;
-    }
+    const int copied = copy_kit_files(context.root, kit);
     fs::create_directories(kit / ".github" / "workflows");
     std::ofstream(kit / ".github" / "workflows" / "classroom.yml") << classroom_workflow(context.course);
     return copied;

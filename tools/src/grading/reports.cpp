@@ -98,7 +98,7 @@ std::string format_table(const GradeReport& report, const Style& s) {
             out << '\n';
         }
     }
-    const double percent = report.max_score > 0 ? 100.0 * report.score / report.max_score : 0;
+    const double percent = percent_of(report);
     out << '\n' << s.bold("total " + fixed_decimals(report.score) + " / " + fixed_decimals(report.max_score) + " (" + fixed_decimals(percent, 0) + "%)")
         << "   graded in " << fixed_decimals(report.seconds) << " s\n";
     return out.str();
@@ -230,5 +230,9 @@ std::string format_json(const GradeReport& report) {
                  {"isolation", {{"kind", report.isolation.kind}, {"description", report.isolation.describe()}}},
                  {"exercises", exercises}});
 }
+
+double percent_of(const GradeReport& report) { return report.max_score > 0 ? 100.0 * report.score / report.max_score : 0; }
+
+bool below(const GradeReport& report, double percent) { return percent >= 0 && percent_of(report) + 1e-9 < percent; }
 
 }  // namespace course

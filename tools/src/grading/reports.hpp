@@ -20,4 +20,9 @@ std::string format_junit(const GradeReport& report);
 /// Everything the grader knows, as JSON.
 std::string format_json(const GradeReport& report);
 
+/// The score in percent of the maximum (0 when nothing could score).
+double percent_of(const GradeReport& report);
+/// Whether the score is below `percent` (--fail-under); a negative `percent` is no threshold.
+bool below(const GradeReport& report, double percent);
+
 }  // namespace course

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,6 +23,15 @@ std::string to_string(Status status);
 std::string status_label(const Style& style, Status status);
 /// The status a word names ("passed", ...); no_result for anything else.
 Status status_from_string(const std::string& word);
+
+/// The most severe status of `items` (by the enum's order), `status_of` giving each one's:
+/// passed only when every one passed, or there are none.
+template <class Items, class StatusOf>
+Status worst_of(const Items& items, StatusOf status_of) {
+    Status worst = Status::passed;
+    for (const auto& item : items) worst = std::max(worst, status_of(item));
+    return worst;
+}
 
 /// One failed assertion, as the test binary reported it.
 struct Failure {

@@ -165,11 +165,7 @@ int count(const std::vector<CaseResult>& results, Status status) {
 }
 
 Status worst(const std::vector<CaseResult>& cases) {
-    Status worst = Status::passed;
-    for (const CaseResult& c : cases) {
-        if (c.status != Status::passed && (worst == Status::passed || c.status > worst)) worst = c.status;
-    }
-    return worst;
+    return worst_of(cases, [](const CaseResult& c) { return c.status; });
 }
 
 /// Shows why a build failed: the first error from the student's side (everything with -v).
