@@ -441,14 +441,19 @@ function(course_add_mutant number name mutant_dir)
   set(includes "${mutated_dir}" "${solution_dir}")
   set(id ${number}.${name}.${mutant})
   course_add_test_binary(mutant.${id} STUDENT SOURCES "${test_source}" INCLUDES ${includes})
-  course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread SOURCES "${test_source}"
+  # The ThreadSanitizer build is made only when a run needs it (the plain run passed): most
+  # mutants are caught by the plain run, and building every one twice would double the
+  # self-check's build.
+  course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL SOURCES "${test_source}"
                          INCLUDES ${includes})
-  set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS mutant.${id} mutant.${id}.tsan)
+  set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS mutant.${id})
   math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
-  math(EXPR budget "${COURSE_SELFCHECK_RUNS} * ${limit} * (1 + ${COURSE_TSAN_TIME_FACTOR}) + 30")
+  # 5 minutes on top for building the ThreadSanitizer binary (and its test main) when needed.
+  math(EXPR budget "${COURSE_SELFCHECK_RUNS} * ${limit} * (1 + ${COURSE_TSAN_TIME_FACTOR}) + 330")
   _course_add_test(mutant.${id} "mutant;ch${number};${name}" ${budget}
                    course-tool selftest mutant --time-limit ${limit} --runs ${COURSE_SELFCHECK_RUNS}
                    --mistake "${mutant_dir}/mistake.txt" --id ${id} --results "${COURSE_SELFCHECK_RESULTS}"
+                   --build-dir "${PROJECT_BINARY_DIR}" --tsan-target mutant.${id}.tsan
                    $<TARGET_FILE:mutant.${id}> $<TARGET_FILE:mutant.${id}.tsan>)
 endfunction()
 

@@ -20,6 +20,11 @@
 #include <tuple>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "build.hpp"
 #include "commands.hpp"
 #include "test_run.hpp"
 
@@ -35,6 +40,8 @@ struct SelftestArgs {
     std::string id;           ///< NN.exercise.mutant, for the results file
     std::string results_dir;  ///< where the mutant check writes its result (none if empty)
     std::vector<std::string> binaries;
+    std::string build_dir;    ///< with tsan_target: where to build the ThreadSanitizer binary when first needed
+    std::string tsan_target;
 };
 
 RunOptions options_for(int seconds, bool tsan) {
@@ -192,13 +199,33 @@ void write_result(const SelftestArgs& args, const std::vector<MutantRun>& runs, 
     fs::rename(partial, path);
 }
 
+/// Builds the ThreadSanitizer binary of a mutant the first time a run needs it: most mutants
+/// are caught by the plain run, and never need theirs. Builds of one tree take turns (a lock
+/// file beside it): the self-check runs several mutant checks at once, and two Ninja runs
+/// must never share a build folder.
+void build_when_needed(const SelftestArgs& args, const fs::path& binary) {
+    if (fs::is_regular_file(binary) || args.tsan_target.empty()) return;
+    const std::string lock_path = (fs::path(args.build_dir) / ".course-mutant-build.lock").string();
+    const int lock = open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (lock < 0 || flock(lock, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + lock_path);
+    Limits limits;
+    limits.wall = std::chrono::minutes(15);
+    limits.output_bytes = 1 << 20;
+    const Outcome built = run_command(args.build_dir, {"cmake", "--build", args.build_dir, "--target", args.tsan_target}, limits);
+    close(lock);
+    if (built.ending != Ending::exited || built.exit_code != 0 || !fs::is_regular_file(binary)) {
+        throw std::runtime_error("building " + args.tsan_target + " failed:\n" + built.output);
+    }
+}
+
 /// A mutant passes the check when the exercise's tests reject it in every one of `runs`
 /// runs: in the plain run or, for a race that happens to give the right answer, in the
 /// ThreadSanitizer run that follows a plain run that passed.
 int check_mutant(const SelftestArgs& args) {
     if (args.binaries.size() != 2)
         throw CLI::ValidationError("mutant", "needs the plain and the tsan binary");
-    require_binaries(args.binaries);
+    require_binaries({args.binaries[0]});
+    if (args.tsan_target.empty()) require_binaries({args.binaries[1]});
     const auto started = std::chrono::steady_clock::now();
     std::cout << "mutant: " << line_of(args.mistake_file, 1) << '\n';
     const char* replay = std::getenv("COURSE_CHAOS_SEED");
@@ -214,7 +241,7 @@ int check_mutant(const SelftestArgs& args) {
         if (caught(args.binaries[0], options_for(args.time_limit, false), run)) {
             run.pass = "plain";
             ++by_plain;
-        } else if (caught(args.binaries[1], options_for(args.time_limit * 4, true), run)) {
+        } else if (build_when_needed(args, args.binaries[1]), caught(args.binaries[1], options_for(args.time_limit * 4, true), run)) {
             run.pass = "tsan";
             ++by_tsan;
         }
@@ -402,6 +429,11 @@ void add_selftest_command(CLI::App& app) {
                      "the plain test binary and its ThreadSanitizer build")
         ->required()
         ->expected(2);
+    mutant->add_option("--build-dir", args->build_dir, "the build tree that builds the ThreadSanitizer binary");
+    mutant
+        ->add_option("--tsan-target", args->tsan_target,
+                     "build the ThreadSanitizer binary (this target of --build-dir) only when a run needs it")
+        ->needs("--build-dir");
     mutant->callback([args] { fail_with(check_mutant(*args)); });
 
     auto table_dir = std::make_shared<std::string>();
