@@ -550,7 +550,6 @@ TEST_CASE("--fail-under compares the score in percent with the threshold") {
     report.score = 0;
     CHECK(course::below(report, 1));
 }
-}
 
 // --- The trust boundary: what a submission may not do to the tests, the grader or the host ----
 
@@ -561,14 +560,6 @@ fs::path submission_of(const std::string& name, const std::string& text) {
     const fs::path dir = copy_of_solutions(name);
     std::ofstream(dir / "01_processes" / "exit_code.hpp") << text;
     return dir;
-}
-
-/// The solution of exit_code with `top` inserted after its #pragma once.
-std::string solution_with_top(const std::string& top) {
-    std::string text = read_file(source / "solutions" / "01_processes" / "exit_code.hpp");
-    const auto at = text.find("#pragma once\n");
-    REQUIRE(at != std::string::npos);
-    return text.insert(at + 13, top + "\n");
 }
 
 /// The stub of exit_code (every case fails) with `top` inserted after its #pragma once.
@@ -700,3 +691,4 @@ TEST_CASE("a host Unix socket is out of reach, and shared memory, /dev and the r
     }
     close(listener);
     fs::remove(socket_path);
+}
