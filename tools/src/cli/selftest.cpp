@@ -208,9 +208,12 @@ void build_when_needed(const SelftestArgs& args, const fs::path& binary) {
     const std::string lock_path = (fs::path(args.build_dir) / ".course-mutant-build.lock").string();
     const int lock = open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
     if (lock < 0 || flock(lock, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + lock_path);
-    Limits limits;
+    Limits limits;  // a compiler's limits, not a test's: precompiled headers are large files
     limits.wall = std::chrono::minutes(15);
     limits.output_bytes = 1 << 20;
+    limits.file_bytes = 0;
+    limits.memory_bytes = 0;
+    limits.max_processes = 0;
     const Outcome built = run_command(args.build_dir, {"cmake", "--build", args.build_dir, "--target", args.tsan_target}, limits);
     close(lock);
     if (built.ending != Ending::exited || built.exit_code != 0 || !fs::is_regular_file(binary)) {
