@@ -15,36 +15,22 @@
 #include <vector>
 
 #include "class_grading.hpp"
+#include "grading_context.hpp"
+#include "text.hpp"
 
 namespace fs = std::filesystem;
 using course::Status;
 
 namespace {
 
-const fs::path source = COURSE_SOURCE_DIR;
-const fs::path scratch = COURSE_SCRATCH_DIR;
-
-const course::Context& context() {
-    static const course::Context c = [] {
-        course::Context made;
-        made.root = source;
-        made.build_dir = scratch / "dev";
-        made.state_dir = scratch / "state";
-        made.course = course::Course::load(source / "exercises" / "info.json");
-        return made;
-    }();
-    return c;
-}
-
-std::string read_text(const fs::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(file), {}};
-}
+using grading_suite::context;
+using grading_suite::scratch;
+using grading_suite::source;
 
 /// The points of exercises/info.json, in hundredths, read here rather than from the tool:
 /// every exercise's `points`, or the defaults' when it gives none.
 long course_hundredths(const std::string& chapter_dir = "") {
-    const auto info = nlohmann::json::parse(read_text(source / "exercises" / "info.json"));
+    const auto info = nlohmann::json::parse(course::read_file(source / "exercises" / "info.json"));
     const double default_points =
         info.value("defaults", nlohmann::json::object()).value("points", 10.0);
     long total = 0;
@@ -158,7 +144,7 @@ TEST_CASE(
     CHECK(result.reused == 0);
     CHECK(result.not_graded == 0);
 
-    const std::string gradebook = read_text(class_out / "gradebook.csv");
+    const std::string gradebook = course::read_file(class_out / "gradebook.csv");
     const auto records = parse_csv(gradebook);
     REQUIRE(records.size() == 4);  // the header and one row per submission
     const auto rows = rows_by_name(records);
@@ -183,15 +169,15 @@ TEST_CASE(
          {"untouched.json", "all_solved.json", "chapter_01___solved___b_.json"}) {
         CAPTURE(file);
         REQUIRE(fs::exists(class_out / file));
-        const auto results = nlohmann::json::parse(read_text(class_out / file));
+        const auto results = nlohmann::json::parse(course::read_file(class_out / file));
         CHECK(max_score_hundredths(results) == course_hundredths());
     }
     CHECK(
-        nlohmann::json::parse(read_text(class_out / "all_solved.json")).at("score").get<double>() *
+        nlohmann::json::parse(course::read_file(class_out / "all_solved.json")).at("score").get<double>() *
             100 ==
         doctest::Approx(static_cast<double>(course_hundredths())));
 
-    const std::string summary = read_text(class_out / "summary.html");
+    const std::string summary = course::read_file(class_out / "summary.html");
     CHECK(summary.find("<svg id=\"histogram\"") != std::string::npos);
     CHECK(summary.find("<table id=\"exercises\"") != std::string::npos);
     CHECK(summary.find("<table id=\"failed-cases\"") != std::string::npos);
@@ -205,7 +191,7 @@ TEST_CASE(
         course::grade_class(context(), class_options(class_dir, class_out));
     CHECK(again.graded == 0);
     CHECK(again.reused == 3);
-    CHECK(read_text(class_out / "gradebook.csv") == gradebook);
+    CHECK(course::read_file(class_out / "gradebook.csv") == gradebook);
 }
 
 TEST_CASE("a submission that does not compile gets its row with the reason; the others go on") {
@@ -222,7 +208,7 @@ TEST_CASE("a submission that does not compile gets its row with the reason; the 
     options.grading.only = {"01/exit_code"};
     const course::ClassResult result = course::grade_class(context(), options);
     REQUIRE(result.rows.size() == 2);
-    const auto records = parse_csv(read_text(out / "gradebook.csv"));
+    const auto records = parse_csv(course::read_file(out / "gradebook.csv"));
     REQUIRE(records.size() == 3);
     const auto rows = rows_by_name(records);
     const auto& header = records.front();
@@ -231,7 +217,7 @@ TEST_CASE("a submission that does not compile gets its row with the reason; the 
           std::string::npos);
     const double points = context().course.select("01/exit_code").front()->points;
     CHECK(std::stod(rows.at("fine")[column(header, "total")]) == points);
-    const auto broken = nlohmann::json::parse(read_text(out / "broken.json"));
+    const auto broken = nlohmann::json::parse(course::read_file(out / "broken.json"));
     CHECK(broken.at("score").get<double>() == 0);
     CHECK(max_score_hundredths(broken) == std::lround(points * 100));
 }

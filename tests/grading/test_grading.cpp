@@ -20,6 +20,7 @@
 
 #include "build.hpp"
 #include "grading.hpp"
+#include "grading_context.hpp"
 #include "kit.hpp"
 #include "reports.hpp"
 #include "text.hpp"
@@ -29,21 +30,9 @@ using course::Status;
 
 namespace {
 
-const fs::path source = COURSE_SOURCE_DIR;
-const fs::path scratch = COURSE_SCRATCH_DIR;
-
-/// One context for the whole suite: reports point into its course.
-const course::Context& context() {
-    static const course::Context c = [] {
-        course::Context made;
-        made.root = source;
-        made.build_dir = scratch / "dev";
-        made.state_dir = scratch / "state";
-        made.course = course::Course::load(source / "exercises" / "info.json");
-        return made;
-    }();
-    return c;
-}
+using grading_suite::context;
+using grading_suite::scratch;
+using grading_suite::source;
 
 using course::read_file;
 

@@ -7,12 +7,12 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "screening.hpp"
+#include "text.hpp"
 
 namespace fs = std::filesystem;
 using course::identifiers_in;
@@ -23,11 +23,6 @@ using course::test_cases_in;
 namespace {
 
 const fs::path source = COURSE_SOURCE_DIR;
-
-std::string read_text(const fs::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(file), {}};
-}
 
 /// The names the tests use, as the grader collects them (here: one test file and doctest's).
 const std::set<std::string> names{"CHECK", "REQUIRE", "TEST_CASE", "private", "call", "std"};
@@ -46,12 +41,12 @@ TEST_CASE("every stub and every solution passes the screening") {
     for (const char* tree : {"exercises", "solutions"}) {
         for (const auto& entry : fs::recursive_directory_iterator(source / tree)) {
             if (entry.path().extension() != ".hpp") continue;
-            const std::string text = read_text(entry.path());
+            const std::string text = course::read_file(entry.path());
             // The names their own tests use: what the grader protects for each exercise.
             std::set<std::string> used = names;
             const fs::path test = source / "tests" / entry.path().parent_path().filename() /
                                   ("test_" + entry.path().stem().string() + ".cpp");
-            if (fs::exists(test)) used = identifiers_in(read_text(test));
+            if (fs::exists(test)) used = identifiers_in(course::read_file(test));
             CAPTURE(entry.path());
             CHECK(screen_source(text, used) == "");
         }
@@ -107,7 +102,7 @@ TEST_CASE("the test cases come from the test source") {
             continue;
         }
         CAPTURE(entry.path());
-        const auto found = test_cases_in(read_text(entry.path()));
+        const auto found = test_cases_in(course::read_file(entry.path()));
         REQUIRE(found);
         CHECK_FALSE(found->empty());
     }
