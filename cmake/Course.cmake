@@ -446,6 +446,11 @@ function(course_add_mutant number name mutant_dir)
   # self-check's build.
   course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL SOURCES "${test_source}"
                          INCLUDES ${includes})
+  # A mutant's verdict needs no line numbers, and without debug information its test file
+  # compiles in about two thirds of the time: the mutants are most of the self-check's build.
+  # (GCC reuses a precompiled header made with -g in a compilation without it.)
+  target_compile_options(mutant.${id} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-g0>)
+  target_compile_options(mutant.${id}.tsan PRIVATE $<$<CXX_COMPILER_ID:GNU>:-g0>)
   set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS mutant.${id})
   math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
   # 5 minutes on top for building the ThreadSanitizer binary (and its test main) when needed.

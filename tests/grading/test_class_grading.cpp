@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -154,7 +155,12 @@ TEST_CASE(
     REQUIRE(rows.count("all solved") == 1);
     const auto& header = records.front();
     CHECK(header.size() == context().course.exercises().size() +
-                               11);  // name, exercises, total, max, 7 statuses, problem
+                               12);  // name, exercises, total, max, 8 statuses, problem
+    for (const char* status :
+         {"failed", "timeout", "crashed", "race", "flaky", "no_result", "build_error", "tampered"}) {
+        CAPTURE(status);
+        CHECK(std::find(header.begin(), header.end(), status) != header.end());
+    }
     const std::size_t total = column(header, "total");
     CHECK(std::lround(std::stod(rows.at("all solved")[total]) * 100) == course_hundredths());
     CHECK(std::lround(std::stod(rows.at(chapter_01)[total]) * 100) ==

@@ -23,6 +23,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "crash_handler.hpp"
 #include "platform.hpp"
@@ -141,7 +142,14 @@ public:
         if (m.m_severity & (doctest::assertType::is_check | doctest::assertType::is_require))
             emit(failure(m.m_file, m.m_line, m.m_string.c_str()));
     }
-    void test_case_skipped(const doctest::TestCaseData& /*tc*/) override {}
+    // doctest calls this for every case it does not run, filtered out or skipped: only a
+    // skip decorator's case is reported, so that a tool that asked for it by name learns
+    // that this build leaves it out (and why) rather than that the program never got to it.
+    void test_case_skipped(const doctest::TestCaseData& tc) override {
+        if (!tc.m_skip) return;
+        emit(std::string("{\"event\":\"skipped\",\"name\":") + json_string(tc.m_name) +
+             ",\"reason\":" + json_string(tc.m_description != nullptr ? tc.m_description : "") + "}");
+    }
 
 private:
     std::string name_;
@@ -240,6 +248,12 @@ int main(int argc, char** argv) {
         course_test::install_crash_handler();
     }
     send_sanitizer_reports_to_the_tool();
+#if defined(__SANITIZE_THREAD__)
+    // ThreadSanitizer starts a helper thread of its own with the program's first thread. We
+    // start one now, so that the helper is already there when a case counts the process's
+    // threads before and after its work, whichever case runs first.
+    std::thread([] {}).join();
+#endif
     emit(course_chaos::schedule_event());
     if (!course_test::stream::is_open()) std::fprintf(stderr, "%s\n", course_chaos::replay_hint().c_str());
     // Under the course tool, output goes to a file: line buffering keeps what a test

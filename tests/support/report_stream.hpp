@@ -7,6 +7,8 @@
 //   {"event":"stream","version":2,"pid":123}                first, always
 //   {"event":"schedule","seed":42}                           the schedule-perturbing seed
 //   {"event":"case","name":"...","file":"...","line":12}    with --list-test-cases
+//   {"event":"skipped","name":"...","reason":"..."}        a case this build leaves out (a skip
+//                                                            decorator: Linux only, not under TSan)
 //   {"event":"start","name":"..."}
 //   {"event":"failure","file":"...","line":30,"message":"...","context":"..."}
 //   {"event":"exception","message":"..."}                   escaped the test case
@@ -42,7 +44,7 @@
 namespace course::report {
 
 /// Bumped whenever an event or field changes meaning.
-inline constexpr int version = 3;
+inline constexpr int version = 4;
 
 /// The environment variable that names the descriptor to write to.
 inline constexpr const char* descriptor_variable = "COURSE_REPORT_FD";
@@ -56,6 +58,7 @@ namespace event {
 inline constexpr std::string_view stream = "stream";
 inline constexpr std::string_view schedule = "schedule";
 inline constexpr std::string_view listed = "case";
+inline constexpr std::string_view skipped = "skipped";
 inline constexpr std::string_view start = "start";
 inline constexpr std::string_view failure = "failure";
 inline constexpr std::string_view exception = "exception";

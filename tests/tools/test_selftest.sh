@@ -84,7 +84,7 @@ report() {
   fi
   echo "\$line" >&"\$COURSE_REPORT_FD"
 }
-report '{"event":"stream","version":3,"pid":'"\$\$"'}'
+report '{"event":"stream","version":4,"pid":'"\$\$"'}'
 report '{"event":"schedule","seed":'"\${COURSE_CHAOS_SEED:-0}"'}'
 report '{"event":"start","name":"only"}'
 [[ \$passed == false ]] && report '{"event":"failure","file":"t.cpp","line":1,"message":"CHECK( total == 3 ) is NOT correct!"}'

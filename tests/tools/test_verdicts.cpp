@@ -37,7 +37,7 @@ fs::path fake_binary(const std::string& body) {
               "\"$key\" \"$seq:$line\")\n"
               "  line=\"${line%\\}},\\\"seq\\\":$seq,\\\"mac\\\":\\\"$mac\\\"}\"; seq=$((seq + 1)); fi\n"
               "  printf '%s\\n' \"$line\" >&3; }\n"
-              "emit '{\"event\":\"stream\",\"version\":3,\"pid\":1}'\n"
+              "emit '{\"event\":\"stream\",\"version\":4,\"pid\":1}'\n"
               "case \"$*\" in *--list-test-cases*) emit '{\"event\":\"case\",\"name\":\"only\"}'; exit 0;; esac\n"
               "start() { emit '{\"event\":\"start\",\"name\":\"only\"}'; }\n"
               "end() { emit \"{\\\"event\\\":\\\"end\\\",\\\"name\\\":\\\"only\\\",\\\"passed\\\":$1,\\\"seconds\\\":0}\"; }\n"

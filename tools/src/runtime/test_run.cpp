@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <csignal>
 #include <optional>
 #include <fstream>
@@ -74,7 +75,7 @@ void to_json(nlohmann::json& json, const CaseResult& r) {
             {"explanation", r.explanation}, {"location", r.location},    {"details", r.details},
             {"output", r.output},
             {"seconds", r.seconds},     {"stray_processes", r.stray_processes},
-            {"runs", r.runs},           {"passes", r.passes}};
+            {"runs", r.runs},           {"passes", r.passes},           {"skipped", r.skipped}};
 }
 
 void from_json(const nlohmann::json& json, CaseResult& r) {
@@ -89,6 +90,7 @@ void from_json(const nlohmann::json& json, CaseResult& r) {
     r.stray_processes = json.value("stray_processes", 0);
     r.runs = json.value("runs", 0);
     r.passes = json.value("passes", 0);
+    r.skipped = json.value("skipped", false);
 }
 
 std::string exact_case_filter(const std::string& name) {
@@ -124,6 +126,7 @@ struct ReportedCase {
 struct Report {
     std::optional<int> version;        // from the "stream" event; missing: not a course test main
     std::vector<std::string> listed;
+    std::map<std::string, std::string> skipped;  // cases a skip decorator leaves out: name, reason
     std::vector<ReportedCase> cases;   // in the order they started
     std::optional<Crash> crash_outside;  // a crash while no case ran
     std::vector<int> sanitizer_reports;  // for each TSan report, in order: the number of the case it came in
@@ -182,6 +185,8 @@ Report parse_report(const std::string& text, const std::string& key) {
                 report.version = event.at("version").get<int>();
             } else if (kind == report::event::listed) {
                 report.listed.push_back(event.at("name").get<std::string>());
+            } else if (kind == report::event::skipped) {
+                report.skipped[event.at("name").get<std::string>()] = event.value("reason", "");
             } else if (kind == report::event::start) {
                 ReportedCase started;
                 started.result.name = event.at("name").get<std::string>();
@@ -523,6 +528,12 @@ CaseResult run_case(const fs::path& binary, const std::string& name, const RunOp
                                  [&](const ReportedCase& c) { return c.result.name == name; });
     if (!judge_version(result, report) && outcome.ending == Ending::exited) {
         // Nothing it reported can be read; how it ended is all there is.
+    } else if (it == report.cases.end() && report.done && report.skipped.count(name) != 0 &&
+               outcome.ending == Ending::exited) {
+        // Left out of this build on purpose: no verdict, and the caller knows why.
+        const std::string& reason = report.skipped.at(name);
+        result.skipped = true;
+        result.explanation = "not run in this build" + (reason.empty() ? std::string(".") : ": " + reason + ".");
     } else if (it == report.cases.end()) {
         judge_unfinished(result, outcome, options, report.crash_outside, binary);
         if (result.status == Status::no_result && outcome.ending == Ending::exited) {

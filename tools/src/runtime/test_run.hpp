@@ -54,6 +54,7 @@ struct CaseResult {
     int stray_processes = 0;  ///< processes it left running, killed by the watchdog
     int runs = 0;             ///< how many times it ran (with --repeat)
     int passes = 0;           ///< how many of those passed
+    bool skipped = false;     ///< this build leaves the case out on purpose (a skip decorator)
 };
 
 /// CaseResult to and from JSON, for worker processes and the json report.
