@@ -179,6 +179,14 @@ function(course_add_example source)
     message(STATUS "Left out: ${target} (this machine has no ${missing})")
     return()
   endif()
+  # Anyone may build one example on its own (g++ -std=c++20 -pthread FILE): the build below
+  # adds nothing but warnings, and the file may include only the standard library and the
+  # system's headers, never a file of the course.
+  file(STRINGS "${source}" own_includes REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+  if(own_includes)
+    message(FATAL_ERROR "${source}: ${own_includes}\nAn example builds alone: it includes the standard "
+                        "library and the system's headers only, in <...>.")
+  endif()
   add_executable(${target} "${source}")
   target_link_libraries(${target} PRIVATE Threads::Threads)
   course_target_warnings(${target})

@@ -115,6 +115,9 @@ TEST_CASE("the pristine repository scores zero, every exercise failing cleanly")
     course::GradeOptions options;
     options.work_dir = scratch / "work";
     options.quiet = true;
+    // ThreadSanitizer only ever runs what passed: a stub passes nothing, and its
+    // ThreadSanitizer builds would only cost the suite half of its time here.
+    options.tsan = false;
     const auto report = course::grade(context(), options);
     CHECK(report.score == 0);
     CHECK(report.max_score > 0);
@@ -299,7 +302,7 @@ TEST_CASE("the JUnit report is valid XML, even with hostile output") {
     CHECK(read_file(file).find("<failure type=\"failed\"") != std::string::npos);
 }
 
-TEST_CASE("the student kit has no solution and no mutant, builds, and its stubs fail") {
+TEST_CASE("the student kit has no solution and no mutant, configures, and each chapter's first stub builds and fails") {
     const fs::path kit = scratch / "kit";
     fs::remove_all(kit);
     const auto& ctx = context();
@@ -321,11 +324,17 @@ TEST_CASE("the student kit has no solution and no mutant, builds, and its stubs 
     limits.file_bytes = 0;
     const auto configured = course::run_command(kit, {"cmake", "--preset", "dev", "-DCOURSE_BUILD_TOOLS=OFF"}, limits);
     REQUIRE_MESSAGE(configured.exit_code == 0, configured.output);
+    // Configuring checked that every exercise has its files; one stub per chapter is built
+    // and run, which reaches every chapter's tests and all of the test support.
+    std::vector<const course::Exercise*> firsts;
+    for (const auto* e : ctx.course.exercises()) {
+        if (firsts.empty() || firsts.back()->chapter_dir != e->chapter_dir) firsts.push_back(e);
+    }
     std::vector<std::string> ninja{"ninja", "-C", (kit / "build" / "dev").string()};
-    for (const auto* e : ctx.course.exercises()) ninja.push_back("exercise." + e->target_id());
+    for (const auto* e : firsts) ninja.push_back("exercise." + e->target_id());
     const auto built = course::run_command(kit, ninja, limits);
     REQUIRE_MESSAGE(built.exit_code == 0, built.output);
-    for (const auto* e : ctx.course.exercises()) {
+    for (const auto* e : firsts) {
         CAPTURE(e->id());
         const auto ran = course::run_command(kit, {(kit / "build" / "dev" / "tests" / "bin" / ("exercise." + e->target_id())).string()}, limits);
         CHECK(ran.ending == course::Ending::exited);

@@ -293,7 +293,8 @@ Run run_binary(const fs::path& binary, std::vector<std::string> arguments, const
     if (options.tsan) {
         // Reports go to a descriptor of ours (COURSE_SANITIZER_FD), never to a file.
         launch.sanitizer_reports = true;
-        launch.env.push_back("TSAN_OPTIONS=halt_on_error=0:exitcode=66:second_deadlock_stack=1:history_size=4");
+        launch.env.push_back(std::string("TSAN_OPTIONS=halt_on_error=") + (options.stop_at_first_race ? "1" : "0") +
+                             ":exitcode=66:second_deadlock_stack=1:history_size=4");
     }
     Run run;
     run.outcome = run_watched(launch, options.limits, options.tick);

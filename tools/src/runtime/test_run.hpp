@@ -67,6 +67,8 @@ void from_json(const nlohmann::json& json, CaseResult& result);
 struct RunOptions {
     Limits limits;
     bool tsan = false;               ///< the binary is a ThreadSanitizer build: collect its reports
+    bool stop_at_first_race = false; ///< with tsan: end the program at its first report (a mutant
+                                     ///< check needs one; a student or a grade needs them all)
     bool stacks_on_timeout = false;  ///< show where each thread was when a case timed out
     std::filesystem::path scratch;   ///< a writable folder for the run's files (created if missing)
     Isolation isolation;             ///< the sandbox and user the binary runs as
