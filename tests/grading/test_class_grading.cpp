@@ -166,7 +166,13 @@ TEST_CASE(
     CHECK(std::lround(std::stod(rows.at(chapter_01)[total]) * 100) ==
           course_hundredths("01_processes"));
     CHECK(std::stod(rows.at("untouched")[total]) == 0);
+    // The pristine course scores zero with every case failing cleanly: failed, never a
+    // timeout, a crash or no result.
     CHECK(std::stoi(rows.at("untouched")[column(header, "failed")]) > 0);
+    for (const char* status : {"timeout", "crashed", "race", "flaky", "no_result", "build_error", "tampered"}) {
+        CAPTURE(status);
+        CHECK(rows.at("untouched")[column(header, status)] == "0");
+    }
     CHECK(rows.at("all solved")[column(header, "failed")] == "0");
     CHECK(rows.at(chapter_01)[column(header, "01/exit_code")] !=
           rows.at("untouched")[column(header, "01/exit_code")]);
