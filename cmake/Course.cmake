@@ -158,6 +158,25 @@ function(course_add_test_binary target)
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${COURSE_TEST_BIN_DIR}")
 endfunction()
 
+# _course_verdict_only(<target>): in the self-check's tree, a binary that is only run for its
+# verdict (a chapter program, a solution's or stub's tests, a mutant) is built without debug
+# information and linked by gold where it works: the self-check builds some 400 of them, and a
+# verdict needs no line numbers. A student's tree and the grader's keep -g, for crash locations.
+# (GCC reuses a precompiled header made with -g in a compilation without it.)
+if(COURSE_SELFCHECK AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX "-fuse-ld=gold" COURSE_GOLD_LINKER_WORKS)
+endif()
+function(_course_verdict_only target)
+  if(NOT COURSE_SELFCHECK OR NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    return()
+  endif()
+  target_compile_options(${target} PRIVATE -g0)
+  if(COURSE_GOLD_LINKER_WORKS)
+    target_link_options(${target} PRIVATE -fuse-ld=gold)
+  endif()
+endfunction()
+
 # course_add_example(<source> [EXIT_CODE <n>] [NOT_TESTED] [TSAN_REPORTS])
 # One chapter program: target example.NN.<stem> built from the one file, and a test that
 # runs it and compares its output with the expected output at the bottom of the file (the
@@ -189,6 +208,7 @@ function(course_add_example source)
   endif()
   add_executable(${target} "${source}")
   target_link_libraries(${target} PRIVATE Threads::Threads)
+  _course_verdict_only(${target})
   course_target_warnings(${target})
   set_target_properties(${target} PROPERTIES OUTPUT_NAME "${stem}")
   set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS ${target})
@@ -312,6 +332,7 @@ function(course_add_exercise number name)
 
   course_add_test_binary(exercise.${id} STUDENT SOURCES "${test_source}"
                          INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
+  _course_verdict_only(exercise.${id})
   set_property(GLOBAL APPEND PROPERTY COURSE_EXERCISE_TARGETS exercise.${id})
   _course_add_test(exercise.${id} "${labels}" ${whole_run_limit} exercise.${id})
   _course_manifest_build(plain exercise.${id} ${limit} "${test_source}")
@@ -351,6 +372,7 @@ function(course_add_exercise number name)
     message(STATUS "Left out: solution.${id} and its mutants (this machine has no ${solution_missing})")
   elseif(EXISTS "${solution_dir}")
     course_add_test_binary(solution.${id} SOURCES "${test_source}" INCLUDES "${solution_dir}")
+    _course_verdict_only(solution.${id})
     set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS solution.${id})
     _course_add_test(solution.${id} "solution;ch${number};${name}" ${whole_run_limit} solution.${id})
     _course_manifest_build(solution solution.${id} ${limit} "${test_source}")
@@ -458,11 +480,10 @@ function(course_add_mutant number name mutant_dir)
   # self-check's build.
   course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL SOURCES "${test_source}"
                          INCLUDES ${includes})
-  # A mutant's verdict needs no line numbers, and without debug information its test file
-  # compiles in about two thirds of the time: the mutants are most of the self-check's build.
-  # (GCC reuses a precompiled header made with -g in a compilation without it.)
-  target_compile_options(mutant.${id} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-g0>)
-  target_compile_options(mutant.${id}.tsan PRIVATE $<$<CXX_COMPILER_ID:GNU>:-g0>)
+  # Without debug information a mutant's test file compiles in about two thirds of the time:
+  # the mutants are most of the self-check's build.
+  _course_verdict_only(mutant.${id})
+  _course_verdict_only(mutant.${id}.tsan)
   set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS mutant.${id})
   math(EXPR limit "${COURSE_EXERCISE_${name}_TIME_LIMIT} * ${COURSE_TIME_FACTOR}")
   # 5 minutes on top for building the ThreadSanitizer binary (and its test main) when needed.
