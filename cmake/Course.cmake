@@ -126,6 +126,13 @@ function(course_add_precompiled_header target)
   course_target_sanitizer(${target} "${arg_SANITIZER}")
 endfunction()
 
+# GNU gold links a test binary in about half of ld's time, which a student waits for after
+# each edit (`course check` rebuilds the exercise's tests): used wherever it works.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX "-fuse-ld=gold" COURSE_GOLD_LINKER_WORKS)
+endif()
+
 # course_add_test_binary(<target> SOURCES <file>... INCLUDES <dir>... [STUDENT] [SANITIZER thread])
 # A doctest binary in tests/bin/. INCLUDES come first on the include path, so a test's
 # `#include "queue.hpp"` finds the exercise, the solution or a mutant as asked. Never in
@@ -155,6 +162,9 @@ function(course_add_test_binary target)
     string(APPEND precompiled .tsan)
   endif()
   target_precompile_headers(${target} REUSE_FROM ${precompiled})
+  if(COURSE_GOLD_LINKER_WORKS)
+    target_link_options(${target} PRIVATE -fuse-ld=gold)
+  endif()
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${COURSE_TEST_BIN_DIR}")
 endfunction()
 
@@ -163,10 +173,6 @@ endfunction()
 # information and linked by gold where it works: the self-check builds some 400 of them, and a
 # verdict needs no line numbers. A student's tree and the grader's keep -g, for crash locations.
 # (GCC reuses a precompiled header made with -g in a compilation without it.)
-if(COURSE_SELFCHECK AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  include(CheckLinkerFlag)
-  check_linker_flag(CXX "-fuse-ld=gold" COURSE_GOLD_LINKER_WORKS)
-endif()
 function(_course_verdict_only target)
   if(NOT COURSE_SELFCHECK OR NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     return()
