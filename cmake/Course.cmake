@@ -126,12 +126,18 @@ function(course_add_precompiled_header target)
   course_target_sanitizer(${target} "${arg_SANITIZER}")
 endfunction()
 
-# GNU gold links a test binary in about half of ld's time, which a student waits for after
-# each edit (`course check` rebuilds the exercise's tests): used wherever it works.
+# _course_link_with_gold(<target>): GNU gold links a test binary in about half of ld's time,
+# which a student waits for after each edit (`course check` rebuilds the exercise's tests):
+# used for the course's binaries wherever it works.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   include(CheckLinkerFlag)
   check_linker_flag(CXX "-fuse-ld=gold" COURSE_GOLD_LINKER_WORKS)
 endif()
+function(_course_link_with_gold target)
+  if(COURSE_GOLD_LINKER_WORKS)
+    target_link_options(${target} PRIVATE -fuse-ld=gold)
+  endif()
+endfunction()
 
 # course_add_test_binary(<target> SOURCES <file>... INCLUDES <dir>... [STUDENT] [SANITIZER thread])
 # A doctest binary in tests/bin/. INCLUDES come first on the include path, so a test's
@@ -162,24 +168,18 @@ function(course_add_test_binary target)
     string(APPEND precompiled .tsan)
   endif()
   target_precompile_headers(${target} REUSE_FROM ${precompiled})
-  if(COURSE_GOLD_LINKER_WORKS)
-    target_link_options(${target} PRIVATE -fuse-ld=gold)
-  endif()
+  _course_link_with_gold(${target})
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${COURSE_TEST_BIN_DIR}")
 endfunction()
 
 # _course_verdict_only(<target>): in the self-check's tree, a binary that is only run for its
 # verdict (a chapter program, a solution's or stub's tests, a mutant) is built without debug
-# information and linked by gold where it works: the self-check builds some 400 of them, and a
-# verdict needs no line numbers. A student's tree and the grader's keep -g, for crash locations.
-# (GCC reuses a precompiled header made with -g in a compilation without it.)
+# information: the self-check builds some 400 of them, and a verdict needs no line numbers. A
+# student's tree and the grader's keep -g, for crash locations. (GCC reuses a precompiled
+# header made with -g in a compilation without it.)
 function(_course_verdict_only target)
-  if(NOT COURSE_SELFCHECK OR NOT CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-    return()
-  endif()
-  target_compile_options(${target} PRIVATE -g0)
-  if(COURSE_GOLD_LINKER_WORKS)
-    target_link_options(${target} PRIVATE -fuse-ld=gold)
+  if(COURSE_SELFCHECK AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -g0)
   endif()
 endfunction()
 
@@ -214,6 +214,7 @@ function(course_add_example source)
   endif()
   add_executable(${target} "${source}")
   target_link_libraries(${target} PRIVATE Threads::Threads)
+  _course_link_with_gold(${target})
   _course_verdict_only(${target})
   course_target_warnings(${target})
   set_target_properties(${target} PROPERTIES OUTPUT_NAME "${stem}")
@@ -486,8 +487,8 @@ function(course_add_mutant number name mutant_dir)
   # self-check's build.
   course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL SOURCES "${test_source}"
                          INCLUDES ${includes})
-  # Without debug information a mutant's test file compiles in about two thirds of the time:
-  # the mutants are most of the self-check's build.
+  # The mutants are most of the self-check's build: without debug information a test file
+  # compiles in about two thirds of the time.
   _course_verdict_only(mutant.${id})
   _course_verdict_only(mutant.${id}.tsan)
   set_property(GLOBAL APPEND PROPERTY COURSE_SELFCHECK_TARGETS mutant.${id})

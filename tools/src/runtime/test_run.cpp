@@ -4,10 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <map>
 #include <csignal>
 #include <optional>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -527,12 +527,13 @@ CaseResult run_case(const fs::path& binary, const std::string& name, const RunOp
     result.runs = 1;
     const auto it = std::find_if(report.cases.begin(), report.cases.end(),
                                  [&](const ReportedCase& c) { return c.result.name == name; });
+    const auto skipped = report.skipped.find(name);
     if (!judge_version(result, report) && outcome.ending == Ending::exited) {
         // Nothing it reported can be read; how it ended is all there is.
-    } else if (it == report.cases.end() && report.done && report.skipped.count(name) != 0 &&
+    } else if (it == report.cases.end() && report.done && skipped != report.skipped.end() &&
                outcome.ending == Ending::exited) {
         // Left out of this build on purpose: no verdict, and the caller knows why.
-        const std::string& reason = report.skipped.at(name);
+        const std::string& reason = skipped->second;
         result.skipped = true;
         result.explanation = "not run in this build" + (reason.empty() ? std::string(".") : ": " + reason + ".");
     } else if (it == report.cases.end()) {
