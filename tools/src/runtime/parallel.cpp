@@ -48,7 +48,8 @@ void take_frames(Channel& channel, std::vector<std::string>& results,
 
 std::vector<std::string> parallel_map(std::size_t count, int workers,
                                       const std::function<std::string(std::size_t, int)>& job,
-                                      const std::function<void(std::size_t, const std::string&)>& done) {
+                                      const std::function<void(std::size_t, const std::string&)>& done,
+                                      const std::function<void()>& tick) {
     std::vector<std::string> results(count);
     if (count == 0) return results;
     if (workers < 1) workers = 1;
@@ -81,10 +82,13 @@ std::vector<std::string> parallel_map(std::size_t count, int workers,
     while (!channels.empty()) {
         std::vector<pollfd> fds;
         for (const Channel& c : channels) fds.push_back({c.fd, POLLIN, 0});
-        if (poll(fds.data(), fds.size(), -1) < 0) {
+        const int ready = poll(fds.data(), fds.size(), tick ? 100 : -1);
+        if (ready < 0) {
             if (errno == EINTR) continue;
             throw std::system_error(errno, std::generic_category(), "poll");
         }
+        if (tick) tick();
+        if (ready == 0) continue;
         std::vector<Channel> still_open;
         for (std::size_t k = 0; k < channels.size(); ++k) {
             Channel& c = channels[k];

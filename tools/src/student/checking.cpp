@@ -1,13 +1,17 @@
 // checking.cpp: the verdicts of `course check` and `course watch`: the plain build first, then the race check.
 #include "checking.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "activity.hpp"
 #include "build.hpp"
 #include "compiler_errors.hpp"
+#include "parallel.hpp"
 #include "text.hpp"
 
 namespace course {
@@ -100,7 +104,17 @@ RunOptions run_options(const Context& context, const Exercise& e, const TestBuil
     return run;
 }
 
-/// Runs every case of a binary, one process each, printing each verdict as it comes.
+/// The last result before `index` that did not pass, for print_case to say "same as above".
+const CaseResult* previous_failure(const std::vector<CaseResult>& results, std::size_t index) {
+    for (std::size_t j = index; j-- > 0;) {
+        if (results[j].status != Status::passed) return &results[j];
+    }
+    return nullptr;
+}
+
+/// Runs every case of a binary, one process each, as many at a time as there are cores
+/// (each case is still alone in its process, so one case's leftovers cannot touch another's
+/// verdict), printing the verdicts in the binary's order as they come.
 /// Returns an empty list, after printing why, when the cases cannot be listed.
 std::vector<CaseResult> run_cases(const Context& context, const TestBuild& build, RunOptions run,
                                   const CheckOptions& options, const std::string& kind) {
@@ -111,23 +125,50 @@ std::vector<CaseResult> run_cases(const Context& context, const TestBuild& build
         say(status_label(context.style, Status::no_result) + " " + listing.error, "  ");
         return {};
     }
-    std::vector<CaseResult> results;
+    const std::vector<std::string>& names = listing.names;
     const int limit = static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(run.limits.wall).count());
-    for (std::size_t i = 0; i < listing.names.size(); ++i) {
-        activity.start(kind + "case " + std::to_string(i + 1) + " of " + std::to_string(listing.names.size()) + ": " +
-                           listing.names[i],
-                       limit);
-        run.tick = [&activity](double seconds) { activity.tick(seconds); };
-        results.push_back(run_case(build.binary, listing.names[i], run));
-        activity.stop();
-        const CaseResult* previous = nullptr;
-        for (auto it = results.rbegin() + 1; it != results.rend(); ++it) {
-            if (it->status != Status::passed) {
-                previous = &*it;
-                break;
-            }
+    std::vector<CaseResult> results(names.size());
+    std::vector<bool> arrived(names.size(), false);
+    std::size_t printed = 0;
+    const auto show_next = [&] {
+        if (printed < names.size()) {
+            activity.start(kind + "case " + std::to_string(printed + 1) + " of " + std::to_string(names.size()) + ": " +
+                               names[printed],
+                           limit);
         }
-        print_case(context.style, results.back(), options.verbose, previous);
+    };
+    show_next();
+    run.tick = {};  // the workers draw nothing: this process shows the case the output waits for
+    const auto cores = std::max(1U, std::thread::hardware_concurrency());
+    parallel_map(
+        names.size(), static_cast<int>(cores),
+        [&](std::size_t i, int) { return nlohmann::json(run_case(build.binary, names[i], run)).dump(); },
+        [&](std::size_t i, const std::string& text) {
+            const auto json = nlohmann::json::parse(text, nullptr, false);
+            if (json.is_object()) {
+                results[i] = json.get<CaseResult>();
+            } else {
+                results[i].name = names[i];
+                results[i].status = Status::no_result;
+                results[i].explanation = "the course tool's process that ran this case ended without a verdict";
+            }
+            arrived[i] = true;
+            bool moved = false;
+            for (; printed < names.size() && arrived[printed]; ++printed, moved = true) {
+                activity.stop();
+                print_case(context.style, results[printed], options.verbose, previous_failure(results, printed));
+            }
+            if (moved) show_next();
+        },
+        [&] {
+            if (printed < names.size()) activity.tick();
+        });
+    activity.stop();
+    // A worker that died sends nothing for its remaining cases: they have no verdict either.
+    for (; printed < names.size(); ++printed) {
+        results[printed].name = names[printed];
+        results[printed].explanation = "the course tool's process that ran this case ended without a verdict";
+        print_case(context.style, results[printed], options.verbose, previous_failure(results, printed));
     }
     return results;
 }
@@ -147,16 +188,8 @@ std::vector<CaseResult> race_check_cases(const Context& context, const TestBuild
     run.tick = [&activity](double seconds) { activity.tick(seconds); };
     std::vector<CaseResult> results = run_cases_together(build.binary, listing.names, run);
     activity.stop();
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        const CaseResult* previous = nullptr;
-        for (std::size_t j = i; j-- > 0;) {
-            if (results[j].status != Status::passed) {
-                previous = &results[j];
-                break;
-            }
-        }
-        print_case(context.style, results[i], options.verbose, previous);
-    }
+    for (std::size_t i = 0; i < results.size(); ++i)
+        print_case(context.style, results[i], options.verbose, previous_failure(results, i));
     return results;
 }
 
