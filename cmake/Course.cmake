@@ -109,15 +109,19 @@ function(course_add_test_main target)
   course_target_sanitizer(${target} "${arg_SANITIZER}")
 endfunction()
 
-# course_add_precompiled_header(<target> [STUDENT] [SANITIZER thread])
-# tests/support/precompiled.hpp compiled once for test binaries of the same flags, which
-# then reuse it: a test file compiles in about half the time, which `course check` feels.
-# Not in `all`: it is built with the first test binary that reuses it.
+# course_add_precompiled_header(<target> [STUDENT] [SANITIZER thread] [HEADER <file>])
+# A header of tests/support (precompiled.hpp unless HEADER says) compiled once for test
+# binaries of the same flags, which then reuse it: a test file compiles in about half the
+# time, which `course check` feels. Not in `all`: it is built with the first test binary that
+# reuses it.
 function(course_add_precompiled_header target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT" "SANITIZER" "")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT" "SANITIZER;HEADER" "")
+  if(NOT arg_HEADER)
+    set(arg_HEADER precompiled.hpp)
+  endif()
   add_library(${target} OBJECT EXCLUDE_FROM_ALL "${PROJECT_SOURCE_DIR}/tests/support/precompiled.cpp")
   target_link_libraries(${target} PRIVATE doctest::doctest Threads::Threads)
-  target_precompile_headers(${target} PRIVATE "${PROJECT_SOURCE_DIR}/tests/support/precompiled.hpp")
+  target_precompile_headers(${target} PRIVATE "${PROJECT_SOURCE_DIR}/tests/support/${arg_HEADER}")
   set(student "")
   if(arg_STUDENT)
     set(student STUDENT)
@@ -139,13 +143,18 @@ function(_course_link_with_gold target)
   endif()
 endfunction()
 
-# course_add_test_binary(<target> SOURCES <file>... INCLUDES <dir>... [STUDENT] [SANITIZER thread])
+# course_add_test_binary(<target> CHAPTER <NN> SOURCES <file>... INCLUDES <dir>... [STUDENT]
+#                        [SANITIZER thread])
 # A doctest binary in tests/bin/. INCLUDES come first on the include path, so a test's
-# `#include "queue.hpp"` finds the exercise, the solution or a mutant as asked. Never in
+# `#include "queue.hpp"` finds the exercise, the solution or a mutant as asked. A chapter of
+# COURSE_PROCESS_CHAPTERS reuses the precompiled header without the thread headers. Never in
 # `all`: the course tool builds an exercise's binaries when it checks it, and the presets
 # build the aggregate targets of course_add_aggregate_targets().
 function(course_add_test_binary target)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT" "SANITIZER" "SOURCES;INCLUDES")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STUDENT" "SANITIZER;CHAPTER" "SOURCES;INCLUDES")
+  if(NOT arg_CHAPTER)
+    message(FATAL_ERROR "course_add_test_binary(${target}): CHAPTER is required")
+  endif()
   add_executable(${target} EXCLUDE_FROM_ALL ${arg_SOURCES})
   target_include_directories(${target} BEFORE PRIVATE ${arg_INCLUDES}
                                                      "${PROJECT_SOURCE_DIR}/tests/support")
@@ -161,6 +170,9 @@ function(course_add_test_binary target)
   course_target_warnings(${target} ${student})
   course_target_sanitizer(${target} "${arg_SANITIZER}")
   set(precompiled course_precompiled)
+  if(arg_CHAPTER IN_LIST COURSE_PROCESS_CHAPTERS)
+    string(APPEND precompiled .processes)
+  endif()
   if(arg_STUDENT)
     string(APPEND precompiled .student)
   endif()
@@ -337,7 +349,7 @@ function(course_add_exercise number name)
     course_missing_in(solution_missing FILES "${test_source}" INCLUDES "${solution_dir}" "${support}")
   endif()
 
-  course_add_test_binary(exercise.${id} STUDENT SOURCES "${test_source}"
+  course_add_test_binary(exercise.${id} CHAPTER ${number} STUDENT SOURCES "${test_source}"
                          INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
   _course_verdict_only(exercise.${id})
   set_property(GLOBAL APPEND PROPERTY COURSE_EXERCISE_TARGETS exercise.${id})
@@ -345,7 +357,7 @@ function(course_add_exercise number name)
   _course_manifest_build(plain exercise.${id} ${limit} "${test_source}")
   set(builds "\"plain\": ${plain}")
   if(NOT COURSE_SANITIZER)
-    course_add_test_binary(exercise.${id}.tsan STUDENT SANITIZER thread
+    course_add_test_binary(exercise.${id}.tsan CHAPTER ${number} STUDENT SANITIZER thread
                            SOURCES "${test_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
     _course_manifest_build(tsan exercise.${id}.tsan ${tsan_limit} "${test_source}")
     string(APPEND builds ", \"tsan\": ${tsan}")
@@ -362,12 +374,12 @@ function(course_add_exercise number name)
     endif()
   endif()
   if(COURSE_HIDDEN_TESTS_DIR AND EXISTS "${hidden_source}" AND NOT hidden_missing)
-    course_add_test_binary(exercise.${id}.hidden STUDENT SOURCES "${hidden_source}"
+    course_add_test_binary(exercise.${id}.hidden CHAPTER ${number} STUDENT SOURCES "${hidden_source}"
                            INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
     _course_manifest_build(hidden exercise.${id}.hidden ${limit} "${hidden_source}")
     string(APPEND builds ", \"hidden\": ${hidden}")
     if(NOT COURSE_SANITIZER)
-      course_add_test_binary(exercise.${id}.hidden.tsan STUDENT SANITIZER thread
+      course_add_test_binary(exercise.${id}.hidden.tsan CHAPTER ${number} STUDENT SANITIZER thread
                              SOURCES "${hidden_source}" INCLUDES "${COURSE_EXERCISES_DIR}/${dir}")
       _course_manifest_build(hidden_tsan exercise.${id}.hidden.tsan ${tsan_limit} "${hidden_source}")
       string(APPEND builds ", \"hidden_tsan\": ${hidden_tsan}")
@@ -378,7 +390,7 @@ function(course_add_exercise number name)
     course_describe_missing(solution_missing "${solution_missing}")
     message(STATUS "Left out: solution.${id} and its mutants (this machine has no ${solution_missing})")
   elseif(EXISTS "${solution_dir}")
-    course_add_test_binary(solution.${id} SOURCES "${test_source}" INCLUDES "${solution_dir}")
+    course_add_test_binary(solution.${id} CHAPTER ${number} SOURCES "${test_source}" INCLUDES "${solution_dir}")
     _course_verdict_only(solution.${id})
     set_property(GLOBAL APPEND PROPERTY COURSE_CHECKED_TARGETS solution.${id})
     _course_add_test(solution.${id} "solution;ch${number};${name}" ${whole_run_limit} solution.${id})
@@ -481,11 +493,11 @@ function(course_add_mutant number name mutant_dir)
   set(test_source "${PROJECT_SOURCE_DIR}/tests/${dir}/test_${name}.cpp")
   set(includes "${mutated_dir}" "${solution_dir}")
   set(id ${number}.${name}.${mutant})
-  course_add_test_binary(mutant.${id} STUDENT SOURCES "${test_source}" INCLUDES ${includes})
+  course_add_test_binary(mutant.${id} CHAPTER ${number} STUDENT SOURCES "${test_source}" INCLUDES ${includes})
   # The ThreadSanitizer build is made only when a run needs it (the plain run passed): most
   # mutants are caught by the plain run, and building every one twice would double the
   # self-check's build.
-  course_add_test_binary(mutant.${id}.tsan STUDENT SANITIZER thread EXCLUDE_FROM_ALL SOURCES "${test_source}"
+  course_add_test_binary(mutant.${id}.tsan CHAPTER ${number} STUDENT SANITIZER thread EXCLUDE_FROM_ALL SOURCES "${test_source}"
                          INCLUDES ${includes})
   # The mutants are most of the self-check's build: without debug information a test file
   # compiles in about two thirds of the time.
@@ -553,8 +565,9 @@ function(_course_write_manifest)
     endif()
   endforeach()
   set(support "")
-  foreach(target IN ITEMS course_test_main course_precompiled.student course_test_main.tsan
-                          course_precompiled.student.tsan)
+  foreach(target IN ITEMS course_test_main course_precompiled.student course_precompiled.processes.student
+                          course_test_main.tsan course_precompiled.student.tsan
+                          course_precompiled.processes.student.tsan)
     if(TARGET ${target})
       string(APPEND support ", \"${target}\"")
     endif()

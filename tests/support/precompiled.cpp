@@ -1,2 +1,1 @@
-// precompiled.cpp: gives CMake a target to build the precompiled header with; nothing else.
-#include "precompiled.hpp"
+// precompiled.cpp: a source for a precompiled header's target; CMake includes the header in it.
