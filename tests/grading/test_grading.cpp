@@ -127,10 +127,15 @@ TEST_CASE("a submission made of the solutions scores full marks, ThreadSanitizer
     }
 }
 
-TEST_CASE("a deadlock is a timeout") {
+TEST_CASE("a deadlock is a timeout, with where the program was stuck (in the sandbox too)") {
     const auto report = grade(submission_with("deadlock", "int never[2]; if (pipe(never) == 0) { char c; (void)!read(never[0], &c, 1); }"));
     CHECK(first_case(report) == Status::timeout);
     CHECK(exercise(report, "01/exit_code").score == 0);
+    // The debugger reaches the program below the sandbox's wrapper, as its own user.
+    const std::string& details = exercise(report, "01/exit_code").cases.front().result.details;
+    CAPTURE(report.isolation.kind);
+    CHECK(details.find("blocked in read()") != std::string::npos);
+    CHECK(details.find("in course::call() at exit_code.hpp:") != std::string::npos);
     check_contained(report);
 }
 

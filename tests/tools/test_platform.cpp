@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -281,6 +282,38 @@ TEST_CASE("the inotify watcher hears a save, or polls where inotify would be sil
     }
     CHECK(watcher->changed());
     CHECK_FALSE(watcher->changed());
+}
+#endif
+
+#if COURSE_PLATFORM_LINUX
+TEST_CASE("the program a wrapper started is found below it, nearest first, and nothing else is") {
+    // The wrapper (a shell) starts the program, and the program's twin one level further down.
+    const pid_t wrapper = fork();
+    REQUIRE(wrapper >= 0);
+    if (wrapper == 0) {
+        setpgid(0, 0);
+        execl("/bin/sh", "sh", "-c", "sleep 30 & (sleep 30 & wait) & wait", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    setpgid(wrapper, wrapper);
+    const fs::path program = fs::canonical("/bin/sleep");
+    pid_t found = -1;
+    // Polled until the shell has started them, within a bound that only a broken machine meets.
+    for (int look = 0; look < 10'000 && found < 0; ++look) {
+        found = platform::linux_kernel::wrapped_program(wrapper, program);
+        if (found < 0) usleep(1000);
+    }
+    REQUIRE(found > 0);
+    std::ifstream stat("/proc/" + std::to_string(found) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    char state = '?';
+    pid_t parent = 0;
+    std::istringstream(line.substr(line.rfind(')') + 1)) >> state >> parent;
+    CHECK(parent == wrapper);  // the nearer of the two
+    CHECK(platform::linux_kernel::wrapped_program(wrapper, "/bin/true") == -1);
+    CHECK(platform::linux_kernel::sweep_processes(wrapper) >= 3);
+    waitpid(wrapper, nullptr, 0);
 }
 #endif
 

@@ -40,6 +40,18 @@ def owns(value):
     except Exception:
         return True
 
+def own_thread_id(pid, lwp):
+    """The thread's id as the process itself sees it: glibc records a mutex's owner by that
+    id, which inside a sandbox's pid namespace differs from the host's (the last of NSpid)."""
+    try:
+        with open("/proc/%d/task/%d/status" % (pid, lwp)) as status:
+            for line in status:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError):
+        pass
+    return lwp
+
 waited = []
 for thread in gdb.selected_inferior().threads():
     try:
@@ -47,7 +59,7 @@ for thread in gdb.selected_inferior().threads():
     except Exception:
         continue
     number = thread.num
-    print("course-thread %d %d" % (number, thread.ptid[1]))
+    print("course-thread %d %d" % (number, own_thread_id(thread.ptid[0], thread.ptid[1])))
     frame = gdb.newest_frame()
     waiting = False
     depth = 0

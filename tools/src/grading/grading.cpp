@@ -588,7 +588,7 @@ void prepare_runs(Grading& g) {
     // counts all their processes), or their own limit where their processes cannot be counted.
     const long processes_now = geteuid() == 0 ? 0 : platform::processes_of_user(geteuid());
     run.limits.max_processes = processes_now >= 0 ? processes_now + 512 : 0;
-    run.stacks_on_timeout = isolation.kind == "none";
+    run.stacks_on_timeout = true;
     g.jobs = g.options.jobs > 0 ? g.options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     if (run.isolation.uid != 0) {
         run.isolation.uid = free_users(static_cast<unsigned>(g.jobs));

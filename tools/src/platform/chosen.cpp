@@ -58,6 +58,10 @@ bool sweeps_escaped_processes() {
     return true;
 }
 
+pid_t wrapped_program(pid_t wrapper, const std::filesystem::path& program) {
+    return linux_kernel::wrapped_program(wrapper, program);
+}
+
 std::string sandbox_unavailable_reason() {
     return "";
 }
@@ -79,6 +83,10 @@ bool adopt_orphans() {
 
 bool sweeps_escaped_processes() {
     return false;
+}
+
+pid_t wrapped_program(pid_t, const std::filesystem::path&) {
+    return -1;  // no sandbox wraps a program here
 }
 
 std::string sandbox_unavailable_reason() {

@@ -28,6 +28,7 @@ int process_handle(pid_t pid);
 std::string signal_abbreviation(int signal);
 bool adopt_orphans();
 int sweep_processes(pid_t group);
+pid_t wrapped_program(pid_t wrapper, const std::filesystem::path& program);
 long processes_of_user(unsigned uid);
 std::unique_ptr<FileWatcher> watch_files(const std::vector<std::filesystem::path>& files);
 /// Why inotify would stay silent on the file system holding `folder` (empty: it hears).

@@ -142,6 +142,25 @@ int sweep_processes(pid_t group) {
     return static_cast<int>(counted.size());
 }
 
+pid_t wrapped_program(pid_t wrapper, const fs::path& program) {
+    std::error_code error;
+    const fs::path wanted = fs::canonical(program, error);
+    if (error) return -1;
+    const std::vector<ProcStat> all = all_processes();
+    // Breadth first from the wrapper: the program's own forks run the same file, further down.
+    std::vector<pid_t> level{wrapper};
+    while (!level.empty()) {
+        std::vector<pid_t> next;
+        for (const ProcStat& p : all) {
+            if (std::find(level.begin(), level.end(), p.ppid) == level.end()) continue;
+            if (fs::read_symlink("/proc/" + std::to_string(p.pid) + "/exe", error) == wanted && !error) return p.pid;
+            next.push_back(p.pid);
+        }
+        level = std::move(next);
+    }
+    return -1;
+}
+
 long processes_of_user(unsigned uid) {
     long count = 0;
     std::error_code error;

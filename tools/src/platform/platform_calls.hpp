@@ -53,6 +53,11 @@ bool sweeps_escaped_processes();
 /// running (zombies do not count): the processes a run left behind.
 int sweep_processes(pid_t group);
 
+/// The process that runs `program` nearest below `wrapper` (the test program a sandbox such
+/// as bubblewrap started, as the host sees it), for a debugger to attach to; -1 when there is
+/// none or it cannot be known here.
+pid_t wrapped_program(pid_t wrapper, const std::filesystem::path& program);
+
 /// How many processes the user `uid` has now (RLIMIT_NPROC counts them all), or -1 when
 /// that cannot be known here.
 long processes_of_user(unsigned uid);

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,15 +202,27 @@ bool wait_until(pid_t pid, int pidfd, Clock::time_point deadline, int& status, r
 
 /// gdb's backtrace of every thread of `pid`, then what `script` (Python) prints, bounded
 /// in time itself.
-std::string capture_stacks(pid_t pid, const std::string& script) {
+std::string capture_stacks(pid_t pid, const std::string& script, unsigned uid, unsigned gid) {
     Fd out = anonymous_file();
     // gdb reads a script from a file: a private one, gone when we are done.
     char script_path[] = "/tmp/course-gdb-XXXXXX.py";
     const int script_fd = script.empty() ? -1 : mkstemps(script_path, 3);
     if (script_fd >= 0) {
         write_all(script_fd, script.data(), script.size());
+        fchmod(script_fd, 0644);  // the debugger may run as the program's user; nothing in it is secret
         close(script_fd);
     }
+    // The program's file through /proc, and its libraries from our file system (a sandbox binds
+    // the same ones read-only): the debugger's user may not reach the program's own path, nor
+    // its sandbox's root.
+    const std::string target = std::to_string(pid);
+    std::vector<std::string> words{"gdb", "-q", "-nx", "-batch", "-iex", "set auto-load off", "-iex", "set sysroot /",
+                                   "/proc/" + target + "/exe", target, "-ex", "set print frame-arguments none",
+                                   "-ex", "thread apply all bt"};
+    if (script_fd >= 0) words.insert(words.end(), {"-x", script_path});
+    std::vector<char*> args;
+    for (std::string& word : words) args.push_back(word.data());
+    args.push_back(nullptr);
     const pid_t gdb = fork();
     if (gdb < 0) return "";
     if (gdb == 0) {
@@ -218,14 +231,10 @@ std::string capture_stacks(pid_t pid, const std::string& script) {
         dup2(null_fd, 0);
         dup2(out.get(), 1);
         dup2(out.get(), 2);
-        const std::string target = std::to_string(pid);
-        if (script_fd >= 0) {
-            execlp("gdb", "gdb", "-q", "-nx", "-batch", "-p", target.c_str(), "-ex", "set print frame-arguments none",
-                   "-ex", "thread apply all bt", "-x", script_path, nullptr);
-        } else {
-            execlp("gdb", "gdb", "-q", "-nx", "-batch", "-p", target.c_str(), "-ex", "set print frame-arguments none",
-                   "-ex", "thread apply all bt", nullptr);
-        }
+        // As the program's own user, never as root: the debugger reads a binary and a memory
+        // that the graded code made, and that user may trace its own processes, sandboxed or not.
+        if (uid != 0 && (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0)) _exit(127);
+        execvp(args[0], args.data());
         _exit(127);
     }
     int status = 0;
@@ -237,6 +246,15 @@ std::string capture_stacks(pid_t pid, const std::string& script) {
     if (script_fd >= 0) unlink(script_path);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return "";
     return read_back(out.get(), 256 * 1024);
+}
+
+/// Writes where each thread of the timed-out program `pid` (or, inside a sandbox, of the
+/// program a level or two below that wrapper) is stuck to `stacks_fd`.
+void record_stacks(const Launch& launch, pid_t pid, int stacks_fd) {
+    const pid_t stuck = launch.wrapper.empty() ? pid : platform::wrapped_program(pid, launch.argv.front());
+    if (stuck <= 0) return;
+    const std::string stacks = capture_stacks(stuck, launch.stacks_script, launch.run_as_uid, launch.run_as_gid);
+    write_all(stacks_fd, stacks.data(), stacks.size());
 }
 
 /// What the shepherd tells the tool when it is done.
@@ -317,10 +335,7 @@ volatile std::sig_atomic_t g_cancelled = 0;
         }
         report.ending = static_cast<int>(Ending::cancelled);
     } else if (!ended) {
-        if (launch.stacks_on_timeout && !g_interrupted) {
-            const std::string stacks = capture_stacks(pid, launch.stacks_script);
-            write_all(stacks_fd, stacks.data(), stacks.size());
-        }
+        if (launch.stacks_on_timeout && !g_interrupted) record_stacks(launch, pid, stacks_fd);
         kill(-pid, SIGKILL);
         wait4(pid, &status, 0, &usage);
         report.ending = static_cast<int>(Ending::timed_out);
