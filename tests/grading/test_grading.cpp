@@ -55,7 +55,7 @@ fs::path submission_with(const std::string& name, const std::string& hostile) {
     const auto at = text.find(opening);
     REQUIRE(at != std::string::npos);
     text.insert(at + opening.size(), hostile + "\n");
-    text.insert(0, "#include <sys/socket.h>\n#include <unistd.h>\n#include <csignal>\n#include <cstdio>\n#include <cstdlib>\n#include <string>\n");
+    text.insert(0, "#include <sys/mman.h>\n#include <sys/socket.h>\n#include <unistd.h>\n#include <csignal>\n#include <cstdio>\n#include <cstdlib>\n#include <string>\n");
     std::ofstream(file) << text;
     return dir;
 }
@@ -650,6 +650,33 @@ TEST_CASE("files named like ThreadSanitizer's logs, links and FIFOs in the run f
     CHECK(e.score == doctest::Approx(e.max_score));
     CHECK(everything_said(report).find("root:") == std::string::npos);
     CHECK(everything_said(report).find("forged") == std::string::npos);
+}
+
+TEST_CASE("a case's memory is bounded for all its processes together, shared memory included") {
+    // Only in the first case (call({"true"})): 3 GiB of shared memory, which no per-process
+    // limit counts. With the grader's cgroups the kernel kills the case at 2 GiB; the case
+    // never passes either way (on a slow machine its time runs out first).
+    const std::string hostile =
+        "if (argv.size() == 1 && argv[0] == \"true\") { const std::size_t size = std::size_t{3} << 30; "
+        "void* shared = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0); "
+        "if (shared == MAP_FAILED) return 0; "
+        "for (std::size_t at = 0; at < size; at += 4096) static_cast<volatile char*>(shared)[at] = 1; "
+        "return 99; }";
+    const auto report = grade(submission_with("shared_memory", hostile), {"01/exit_code"});
+    const course::CaseResult& first = exercise(report, "01/exit_code").cases.front().result;
+    CAPTURE(first.explanation);
+    CHECK(first.status != Status::passed);
+    const std::string& groups = report.isolation.resource_groups;
+    if (groups.find("each case in a cgroup") != std::string::npos) {
+        const bool killed = first.explanation.find("more memory than its limit") != std::string::npos;
+        CHECK((first.status == Status::timeout) != killed);
+    } else {
+        CHECK(groups.find("no cgroup (") == 0);
+        MESSAGE("no cgroup here: " << groups);
+    }
+    // The cases that never call call({"true"}) are untouched by it.
+    CHECK(exercise(report, "01/exit_code").score > 0);
+    CHECK(graded_processes_alive() == 0);
 }
 
 TEST_CASE("a host Unix socket is out of reach, and shared memory, /dev and the run folder are bounded") {

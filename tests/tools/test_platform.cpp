@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -316,6 +317,66 @@ TEST_CASE("the program a wrapper started is found below it, nearest first, and n
     waitpid(wrapper, nullptr, 0);
 }
 #endif
+
+TEST_CASE("a resource group bounds its processes' memory, shared memory included, and their tasks") {
+    std::string why;
+    const std::string name = "course-platform-test-" + std::to_string(getpid());
+    const platform::ResourceGroup group = platform::make_resource_group(name, std::uint64_t{64} << 20, 8, why);
+    if (group.join_files.empty()) {
+        MESSAGE("no control group here (" << why << "): the grader says so in its report");
+        CHECK_FALSE(why.empty());
+        return;
+    }
+    const long kills_before = platform::resource_group_memory_kills(group);
+    // Shared memory, which RLIMIT_DATA does not count: four times the group's limit.
+    const int touched = in_child([&] {
+        if (!platform::join_resource_group(group)) return 2;
+        const std::size_t size = std::size_t{256} << 20;
+        void* shared = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (shared == MAP_FAILED) return 3;
+        for (std::size_t at = 0; at < size; at += 4096) static_cast<volatile char*>(shared)[at] = 1;
+        return 0;
+    });
+    CHECK(touched == 128 + SIGKILL);
+    if (kills_before >= 0) CHECK(platform::resource_group_memory_kills(group) == kills_before + 1);
+    // Tasks: threads and processes together, eight at most: the process and seven children.
+    int made_pipe[2];
+    REQUIRE(pipe(made_pipe) == 0);
+    in_child([&] {
+        setpgid(0, 0);  // its own group, which it kills at the end with everything it made
+        if (!platform::join_resource_group(group)) return 2;
+        int made = 0;
+        for (; made < 16; ++made) {
+            const pid_t child = fork();
+            if (child < 0) break;
+            if (child == 0) {
+                pause();
+                _exit(0);
+            }
+        }
+        if (write(made_pipe[1], &made, sizeof made) != sizeof made) return 3;
+        kill(0, SIGKILL);
+        return 4;
+    });
+    close(made_pipe[1]);
+    int made = -1;
+    REQUIRE(read(made_pipe[0], &made, sizeof made) == sizeof made);
+    close(made_pipe[0]);
+    CHECK(made == 7);
+    // Its children, killed with it, may still be on their way out: polled, within a bound.
+    const auto empty = [&] {
+        for (const std::string& file : group.join_files) {
+            std::ifstream procs(file);
+            std::string pid;
+            if (procs >> pid) return false;
+        }
+        return true;
+    };
+    for (int look = 0; look < 10'000 && !empty(); ++look)
+        usleep(1000);
+    platform::remove_resource_group(group);
+    for (const fs::path& folder : group.folders) CHECK_FALSE(fs::exists(folder));
+}
 
 // Linux's sandbox is the grading suite's to test (tests/grading).
 TEST_CASE("without Linux's layer the grader has no sandbox, and says why" *

@@ -73,6 +73,28 @@ struct Job {
 };
 
 /// A grading run's state, from staging to score: what each stage below reads and adds to.
+/// The control groups of one grading: for each worker, one for its plain runs and one for its
+/// ThreadSanitizer runs (whose shadow memory needs more). Removed with the grading; a worker
+/// process, which ends with _exit(), leaves them to the grading.
+struct ResourceGroups {
+    std::vector<platform::ResourceGroup> plain;
+    std::vector<platform::ResourceGroup> tsan;
+    std::uint64_t plain_bytes = 0;
+    std::uint64_t tsan_bytes = 0;
+
+    ResourceGroups() = default;
+    ResourceGroups(const ResourceGroups&) = delete;
+    ResourceGroups& operator=(const ResourceGroups&) = delete;
+    ~ResourceGroups() { clear(); }
+
+    void clear() {
+        for (auto* list : {&plain, &tsan}) {
+            for (const platform::ResourceGroup& group : *list) platform::remove_resource_group(group);
+            list->clear();
+        }
+    }
+};
+
 struct Grading {
     const Context& context;
     const GradeOptions& options;
@@ -86,6 +108,7 @@ struct Grading {
     std::string build_log;
     RunOptions run;
     int jobs = 1;
+    ResourceGroups groups;
 
     void say(const std::string& message) const {
         if (!options.quiet) std::cerr << message << std::endl;
@@ -553,6 +576,32 @@ unsigned free_users(unsigned count) {
     throw UserError("no free range of unprivileged users to grade as: is the machine full of graders?");
 }
 
+/// Per-process limits leave holes: shared memory and files in memory count against no
+/// RLIMIT_DATA, ThreadSanitizer runs with none, and RLIMIT_NPROC counts per user. Where the
+/// kernel lets us, each worker's cases also run in a control group that bounds the memory
+/// and the tasks of everything a case starts, together.
+void make_resource_groups(Grading& g) {
+    ResourceGroups& groups = g.groups;
+    groups.plain_bytes = g.run.limits.memory_bytes;
+    groups.tsan_bytes = 2 * g.run.limits.memory_bytes;  // ThreadSanitizer's shadow memory on top
+    constexpr long tasks = 512;                          // threads count: thread-heavy tests stay well below
+    std::string why;
+    for (int worker = 0; worker < g.jobs && why.empty(); ++worker) {
+        const std::string name = "course-grade-" + std::to_string(getpid()) + "-" + std::to_string(worker);
+        groups.plain.push_back(platform::make_resource_group(name, groups.plain_bytes, tasks, why));
+        if (why.empty()) groups.tsan.push_back(platform::make_resource_group(name + "-tsan", groups.tsan_bytes, tasks, why));
+    }
+    const auto mib = [](std::uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; };
+    if (!why.empty()) {
+        groups.clear();
+        g.run.isolation.resource_groups = "no cgroup (" + why + "): each process's own limits only";
+        return;
+    }
+    g.run.isolation.resource_groups = "each case in a cgroup: " + mib(groups.plain_bytes) + " of memory (" +
+                                      mib(groups.tsan_bytes) + " under ThreadSanitizer) for all its processes, " +
+                                      "shared memory included, and " + std::to_string(tasks) + " tasks";
+}
+
 /// 3. Isolation, and binaries where the unprivileged user can reach them.
 void prepare_runs(Grading& g) {
     g.scratch = fs::temp_directory_path() / ("course-grade-" + std::to_string(getpid()));
@@ -593,8 +642,9 @@ void prepare_runs(Grading& g) {
     if (run.isolation.uid != 0) {
         run.isolation.uid = free_users(static_cast<unsigned>(g.jobs));
         run.isolation.users = static_cast<unsigned>(g.jobs);
-        g.report.isolation = run.isolation;
     }
+    make_resource_groups(g);
+    g.report.isolation = run.isolation;
     g.say("isolation: " + run.isolation.describe());
 }
 
@@ -691,9 +741,20 @@ std::vector<CaseResult> run_jobs(const Grading& g, const std::vector<Job>& batch
         options.owners.student_files = w.graded.exercise->files;
         // ThreadSanitizer reserves terabytes of address space for its shadow memory.
         if (job.tsan) options.limits.memory_bytes = 0;
+        const auto& groups = job.tsan ? g.groups.tsan : g.groups.plain;
+        if (static_cast<std::size_t>(worker) < groups.size()) options.group = groups[static_cast<std::size_t>(worker)];
+        // The worker's cases run one after another: a kill counted meanwhile is this case's.
+        const long kills_before = platform::resource_group_memory_kills(options.group);
+        CaseResult result = run_case_retrying_the_sandbox(build.binary, job.name, options);
+        const long kills_after = platform::resource_group_memory_kills(options.group);
+        if (kills_before >= 0 && kills_after > kills_before) {
+            const std::uint64_t bytes = job.tsan ? g.groups.tsan_bytes : g.groups.plain_bytes;
+            result.status = Status::crashed;
+            result.explanation = "was killed for using more memory than its limit: " + std::to_string(bytes >> 20) +
+                                 " MiB for all its processes together, shared memory and files in memory included";
+        }
         // Student output may be any bytes: invalid UTF-8 is replaced, never fatal.
-        return nlohmann::json(run_case_retrying_the_sandbox(build.binary, job.name, options))
-            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return nlohmann::json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     });
     std::vector<CaseResult> parsed;
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -791,7 +852,7 @@ void score(Grading& g) {
 
 GradeReport grade(const Context& context, const GradeOptions& options) {
     const auto started = Clock::now();
-    Grading g{context, options, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1};
+    Grading g{context, options, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1, {}};
     g.report.course = context.course.title;
     g.report.tsan = options.tsan;
     g.report.repeat = std::max(1, options.repeat);

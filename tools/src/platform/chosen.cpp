@@ -1,6 +1,10 @@
 // chosen.cpp: platform_calls.hpp's calls, each handed to the implementation this build chose
 // (COURSE_PLATFORM).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <utility>
 
 #include "implementations.hpp"
 
@@ -11,6 +15,25 @@ namespace chosen = linux_kernel;
 #else
 namespace chosen = posix;
 #endif
+
+bool join_resource_group(const ResourceGroup& group) {
+    char pid[24];
+    int length = 0;
+    for (long value = getpid(); value > 0; value /= 10) pid[length++] = static_cast<char>('0' + value % 10);
+    for (int i = 0; i < length / 2; ++i) std::swap(pid[i], pid[length - 1 - i]);
+    bool joined = true;
+    for (const std::string& file : group.join_files) {
+        const int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC);
+        joined = fd >= 0 && write(fd, pid, static_cast<std::size_t>(length)) == length && joined;
+        if (fd >= 0) close(fd);
+    }
+    return joined;
+}
+
+void remove_resource_group(const ResourceGroup& group) {
+    // Innermost first; a group the kernel still counts a process in stays (rmdir fails).
+    for (auto it = group.folders.rbegin(); it != group.folders.rend(); ++it) rmdir(it->c_str());
+}
 
 const char* name() {
     return COURSE_PLATFORM_LINUX ? "linux" : "posix";
@@ -62,6 +85,14 @@ pid_t wrapped_program(pid_t wrapper, const std::filesystem::path& program) {
     return linux_kernel::wrapped_program(wrapper, program);
 }
 
+ResourceGroup make_resource_group(const std::string& name, std::uint64_t memory_bytes, long tasks, std::string& why) {
+    return linux_kernel::make_resource_group(name, memory_bytes, tasks, why);
+}
+
+long resource_group_memory_kills(const ResourceGroup& group) {
+    return linux_kernel::resource_group_memory_kills(group);
+}
+
 std::string sandbox_unavailable_reason() {
     return "";
 }
@@ -87,6 +118,15 @@ bool sweeps_escaped_processes() {
 
 pid_t wrapped_program(pid_t, const std::filesystem::path&) {
     return -1;  // no sandbox wraps a program here
+}
+
+ResourceGroup make_resource_group(const std::string&, std::uint64_t, long, std::string& why) {
+    why = "control groups are Linux's, and this course tool is built without Linux's calls";
+    return {};
+}
+
+long resource_group_memory_kills(const ResourceGroup&) {
+    return -1;
 }
 
 std::string sandbox_unavailable_reason() {

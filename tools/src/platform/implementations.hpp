@@ -29,6 +29,8 @@ std::string signal_abbreviation(int signal);
 bool adopt_orphans();
 int sweep_processes(pid_t group);
 pid_t wrapped_program(pid_t wrapper, const std::filesystem::path& program);
+ResourceGroup make_resource_group(const std::string& name, std::uint64_t memory_bytes, long tasks, std::string& why);
+long resource_group_memory_kills(const ResourceGroup& group);
 long processes_of_user(unsigned uid);
 std::unique_ptr<FileWatcher> watch_files(const std::vector<std::filesystem::path>& files);
 /// Why inotify would stay silent on the file system holding `folder` (empty: it hears).

@@ -161,6 +161,190 @@ pid_t wrapped_program(pid_t wrapper, const fs::path& program) {
     return -1;
 }
 
+namespace {
+
+/// A mounted cgroup hierarchy: where, from which of its folders, and of which version.
+struct Hierarchy {
+    fs::path mount;
+    fs::path root;            ///< the hierarchy's folder that is mounted there
+    bool unified = false;     ///< cgroup v2
+    std::string controllers;  ///< v1: the mount's options ("rw,memory")
+};
+
+std::vector<Hierarchy> mounted_hierarchies() {
+    std::vector<Hierarchy> found;
+    std::ifstream info("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(info, line)) {
+        // id parent major:minor root mount-point options [optional...] - type source super-options
+        std::istringstream fields(line);
+        std::string id, parent, device, root, mount, options, word;
+        fields >> id >> parent >> device >> root >> mount >> options;
+        while (fields >> word && word != "-") {
+        }
+        std::string type, source, super;
+        fields >> type >> source >> super;
+        if (type == "cgroup2") found.push_back({mount, root, true, ""});
+        if (type == "cgroup") found.push_back({mount, root, false, super});
+    }
+    return found;
+}
+
+/// This process's folder in `hierarchy`, from /proc/self/cgroup; empty if it is not in it.
+fs::path own_folder(const Hierarchy& hierarchy, const std::string& controller) {
+    std::ifstream groups("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(groups, line)) {
+        // id:controllers:path, with v2's line "0::path"
+        const auto first = line.find(':');
+        const auto second = line.find(':', first + 1);
+        if (first == std::string::npos || second == std::string::npos) continue;
+        const std::string controllers = line.substr(first + 1, second - first - 1);
+        const std::string path = line.substr(second + 1);
+        std::istringstream names(controllers);
+        std::string each;
+        bool matches = hierarchy.unified && controllers.empty();
+        while (!hierarchy.unified && std::getline(names, each, ',')) matches = matches || each == controller;
+        if (!matches) continue;
+        const std::string root = hierarchy.root.string();
+        const std::string inside = path.rfind(root, 0) == 0 ? path.substr(root == "/" ? 0 : root.size()) : path;
+        return hierarchy.mount / fs::path(inside).relative_path();
+    }
+    return {};
+}
+
+bool write_text(const fs::path& file, const std::string& text) {
+    std::ofstream out(file);
+    out << text;
+    out.flush();
+    return static_cast<bool>(out);
+}
+
+std::string read_text(const fs::path& file) {
+    std::ifstream in(file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+bool has_word(const std::string& text, const std::string& word) {
+    std::istringstream words(text);
+    std::string each;
+    while (words >> each) {
+        if (each == word) return true;
+    }
+    return false;
+}
+
+/// cgroup v2: one folder, both controllers, where the folder above delegates them to us.
+bool make_unified_group(const Hierarchy& hierarchy, const std::string& name, std::uint64_t memory_bytes, long tasks,
+                        ResourceGroup& group, std::string& why) {
+    const fs::path above = own_folder(hierarchy, "");
+    const std::string available = read_text(above / "cgroup.controllers");
+    if (above.empty() || !has_word(available, "memory") || !has_word(available, "pids")) {
+        why = "the unified cgroup hierarchy does not give this process the memory and pids controllers";
+        return false;
+    }
+    const std::string enabled = read_text(above / "cgroup.subtree_control");
+    if ((!has_word(enabled, "memory") || !has_word(enabled, "pids")) &&
+        !write_text(above / "cgroup.subtree_control", "+memory +pids")) {
+        why = "cannot enable the memory and pids controllers below " + above.string() +
+              " (a cgroup with processes of its own cannot delegate them)";
+        return false;
+    }
+    const fs::path folder = above / name;
+    std::error_code error;
+    fs::create_directory(folder, error);
+    if (error) {
+        why = "cannot make " + folder.string() + ": " + error.message();
+        return false;
+    }
+    group.folders = {folder};
+    write_text(folder / "memory.swap.max", "0");  // where there is swap: none for graded code
+    if (!write_text(folder / "memory.max", std::to_string(memory_bytes)) ||
+        !write_text(folder / "pids.max", std::to_string(tasks))) {
+        why = "cannot set the limits of " + folder.string();
+        return false;
+    }
+    group.join_files = {(folder / "cgroup.procs").string()};
+    group.memory_events = folder / "memory.events";
+    return true;
+}
+
+/// cgroup v1: a folder in the memory hierarchy and one in the pids hierarchy.
+bool make_v1_group(const std::vector<Hierarchy>& hierarchies, const std::string& name, std::uint64_t memory_bytes,
+                   long tasks, ResourceGroup& group, std::string& why) {
+    for (const char* controller : {"memory", "pids"}) {
+        const auto it = std::find_if(hierarchies.begin(), hierarchies.end(), [&](const Hierarchy& h) {
+            std::istringstream options(h.controllers);
+            std::string each;
+            while (std::getline(options, each, ',')) {
+                if (each == controller) return !h.unified;
+            }
+            return false;
+        });
+        const fs::path above = it == hierarchies.end() ? fs::path() : own_folder(*it, controller);
+        if (above.empty()) {
+            why = std::string("no cgroup hierarchy with the ") + controller + " controller is mounted";
+            return false;
+        }
+        const fs::path folder = above / name;
+        std::error_code error;
+        fs::create_directory(folder, error);
+        if (error) {
+            why = "cannot make " + folder.string() + ": " + error.message();
+            return false;
+        }
+        group.folders.push_back(folder);
+        bool set = true;
+        if (std::string(controller) == "memory") {
+            set = write_text(folder / "memory.limit_in_bytes", std::to_string(memory_bytes));
+            // With swap accounting, memory and swap together: graded code gets no swap either.
+            if (fs::exists(folder / "memory.memsw.limit_in_bytes"))
+                set = set && write_text(folder / "memory.memsw.limit_in_bytes", std::to_string(memory_bytes));
+            group.memory_events = folder / "memory.oom_control";
+        } else {
+            set = write_text(folder / "pids.max", std::to_string(tasks));
+        }
+        if (!set) {
+            why = "cannot set the limits of " + folder.string();
+            return false;
+        }
+        group.join_files.push_back((folder / "cgroup.procs").string());
+    }
+    return true;
+}
+
+}  // namespace
+
+ResourceGroup make_resource_group(const std::string& name, std::uint64_t memory_bytes, long tasks, std::string& why) {
+    const std::vector<Hierarchy> hierarchies = mounted_hierarchies();
+    std::string why_not_unified;
+    for (const Hierarchy& hierarchy : hierarchies) {
+        if (!hierarchy.unified) continue;
+        ResourceGroup group;
+        if (make_unified_group(hierarchy, name, memory_bytes, tasks, group, why_not_unified)) return group;
+        remove_resource_group(group);
+    }
+    ResourceGroup group;
+    std::string why_not_v1;
+    if (make_v1_group(hierarchies, name, memory_bytes, tasks, group, why_not_v1)) return group;
+    remove_resource_group(group);
+    why = why_not_unified.empty() ? why_not_v1 : why_not_unified + "; " + why_not_v1;
+    if (hierarchies.empty()) why = "no cgroup file system is mounted";
+    return {};
+}
+
+long resource_group_memory_kills(const ResourceGroup& group) {
+    std::istringstream events(read_text(group.memory_events));
+    std::string key;
+    long value = 0;
+    while (events >> key >> value) {
+        if (key == "oom_kill") return value;
+    }
+    return -1;
+}
+
 long processes_of_user(unsigned uid) {
     long count = 0;
     std::error_code error;

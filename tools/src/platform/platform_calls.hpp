@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -61,6 +62,30 @@ pid_t wrapped_program(pid_t wrapper, const std::filesystem::path& program);
 /// How many processes the user `uid` has now (RLIMIT_NPROC counts them all), or -1 when
 /// that cannot be known here.
 long processes_of_user(unsigned uid);
+
+/// A group of processes whose memory (shared memory and files in memory included) and
+/// number of tasks (threads included) the kernel bounds together: a Linux control group.
+struct ResourceGroup {
+    std::vector<std::string> join_files;        ///< a process joins by writing its pid to each
+    std::vector<std::filesystem::path> folders; ///< the group's folders, removed when done
+    std::filesystem::path memory_events;        ///< where the kernel counts its "oom_kill"s
+};
+
+/// Makes a group named `name` below the calling process's own groups, bounded to
+/// `memory_bytes` and `tasks`. Where that cannot be done (no cgroups, no right to make
+/// them), the group has no join_files and `why` says why.
+ResourceGroup make_resource_group(const std::string& name, std::uint64_t memory_bytes, long tasks, std::string& why);
+
+/// In a child between fork() and exec(): moves the calling process into `group`. False if a
+/// write failed. Only open(), write() and close(): safe after fork() in a threaded program.
+bool join_resource_group(const ResourceGroup& group);
+
+/// How many times the kernel has killed a process of `group` for its memory limit, or -1
+/// when it does not say.
+long resource_group_memory_kills(const ResourceGroup& group);
+
+/// Removes the group's folders (which must have no process left).
+void remove_resource_group(const ResourceGroup& group);
 
 /// Why graded code cannot be sandboxed here, or empty where bubblewrap (Linux's user
 /// namespaces) may be tried.

@@ -71,11 +71,12 @@ std::string Isolation::describe() const {
     } else if (uid != 0) {
         user = ", as the unprivileged user " + std::to_string(uid);
     }
+    const std::string groups = resource_groups.empty() ? "" : "; " + resource_groups;
     if (kind == "bubblewrap") {
         return "bubblewrap: only the system's programs and libraries, read-only; private, sized /tmp, "
-               "/dev/shm and working folder; no network, own pid namespace, no capabilities" + user;
+               "/dev/shm and working folder; no network, own pid namespace, no capabilities" + user + groups;
     }
-    return "none (" + reason + "): limits and process sweeping only" + user;
+    return "none (" + reason + "): limits and process sweeping only" + user + groups;
 }
 
 Isolation choose_isolation(const std::string& wanted, const fs::path& scratch) {

@@ -18,6 +18,9 @@ struct Isolation {
     /// Folders that graded code must see, read-only (the test binaries): nothing of the
     /// host is there but the system's programs and libraries.
     std::vector<std::filesystem::path> read_only;
+    /// What bounds a case's processes together (a cgroup's memory and task limits), or why
+    /// nothing does; empty when not asked.
+    std::string resource_groups;
     /// The size of each private tmpfs: /tmp, /dev/shm and the working folder.
     std::uint64_t tmpfs_bytes = std::uint64_t{64} << 20;
 

@@ -287,6 +287,7 @@ Run run_binary(const fs::path& binary, std::vector<std::string> arguments, const
     if (options.stacks_on_timeout) launch.stacks_script = gdb_lock_script();
     launch.wrapper = options.isolation.wrapper(folder.path());
     launch.workdir = folder.path();
+    launch.group = options.group;
     launch.run_as_uid = options.isolation.uid;
     launch.run_as_gid = options.isolation.gid;
     launch.clean_environment = options.clean_environment;

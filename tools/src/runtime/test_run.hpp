@@ -72,6 +72,7 @@ struct RunOptions {
     bool stacks_on_timeout = false;  ///< show where each thread was when a case timed out
     std::filesystem::path scratch;   ///< a writable folder for the run's files (created if missing)
     Isolation isolation;             ///< the sandbox and user the binary runs as
+    platform::ResourceGroup group;   ///< the cgroup that bounds the run's memory and tasks, if any
     bool clean_environment = false;  ///< a minimal environment instead of ours (grading)
     CodeOwners owners;               ///< which files are the student's, to point at their lines
     Tick tick;                       ///< called about every 100 ms while a binary runs

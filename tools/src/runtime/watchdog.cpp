@@ -142,6 +142,13 @@ struct ChildFds {
         write_all(4, &error, sizeof error);
         _exit(127);
     }
+    // Into its control group while still allowed to: the kernel then bounds the memory and
+    // tasks of the program and everything it starts, together.
+    if (!launch.group.join_files.empty() && !platform::join_resource_group(launch.group)) {
+        const int error = errno;
+        write_all(4, &error, sizeof error);
+        _exit(127);
+    }
     if (launch.run_as_uid != 0) {
         // Student code never runs as root: drop to the unprivileged user first.
         if (setgroups(0, nullptr) != 0 || setgid(launch.run_as_gid) != 0 ||

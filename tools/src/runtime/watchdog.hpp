@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "platform_calls.hpp"
+
 namespace course {
 
 /// What a watched run may use. Zero means "no limit" for every field but `wall`.
@@ -33,6 +35,7 @@ struct Launch {
     bool stacks_on_timeout = false;          ///< on a timeout, record every thread's stack with gdb
     std::string stacks_script;               ///< a gdb Python script run after the stacks are printed
     std::vector<std::string> wrapper;        ///< a command the program runs inside (bwrap ...), or empty
+    platform::ResourceGroup group;           ///< a cgroup the program joins (none: no join_files)
     unsigned run_as_uid = 0;                 ///< when the tool runs as root: the user to run as (0: stay)
     unsigned run_as_gid = 0;
 };
