@@ -131,6 +131,8 @@ TEST_CASE("a deadlock is a timeout, with where the program was stuck (in the san
     const auto report = grade(submission_with("deadlock", "int never[2]; if (pipe(never) == 0) { char c; (void)!read(never[0], &c, 1); }"));
     CHECK(first_case(report) == Status::timeout);
     CHECK(exercise(report, "01/exit_code").score == 0);
+    // It ran for its whole time, and the report says so.
+    CHECK(exercise(report, "01/exit_code").cases.front().result.seconds >= 3.0);
     // The debugger reaches the program below the sandbox's wrapper, as its own user.
     const std::string& details = exercise(report, "01/exit_code").cases.front().result.details;
     CAPTURE(report.isolation.kind);
