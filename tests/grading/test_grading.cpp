@@ -654,6 +654,21 @@ TEST_CASE("files named like ThreadSanitizer's logs, links and FIFOs in the run f
     CHECK(everything_said(report).find("forged") == std::string::npos);
 }
 
+TEST_CASE("the compiler sees the submission, the course's tests and the system: not the solutions, not the machine") {
+    // __has_include asks the compiler whether a file exists: inside the build's sandbox, the
+    // machine's own files and the course's solutions do not.
+    const std::string solution = (source / "solutions" / "01_processes" / "exit_code.hpp").string();
+    const std::string hostile = "\n#if __has_include(\"/etc/hostname\") || __has_include(\"" + solution +
+                                "\")\n    return 99;\n#endif\n";
+    const auto report = grade(submission_with("has_include", hostile), {"01/exit_code"});
+    if (report.isolation.kind == "bubblewrap") {
+        CHECK(first_case(report) == Status::passed);
+        CHECK(exercise(report, "01/exit_code").score == doctest::Approx(exercise(report, "01/exit_code").max_score));
+    } else {
+        MESSAGE("no sandbox here (" << report.isolation.reason << "): the compiler sees the machine");
+    }
+}
+
 TEST_CASE("a case's memory is bounded for all its processes together, shared memory included") {
     // Only in the first case (call({"true"})): 3 GiB of shared memory, which no per-process
     // limit counts. With the grader's cgroups the kernel kills the case at 2 GiB; the case

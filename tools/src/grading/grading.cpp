@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -109,6 +111,7 @@ struct Grading {
     RunOptions run;
     int jobs = 1;
     ResourceGroups groups;
+    unsigned compile_uid = 0;  // who compiles the submission (0: the grader's own user)
 
     void say(const std::string& message) const {
         if (!options.quiet) std::cerr << message << std::endl;
@@ -160,11 +163,6 @@ void configure(const Context& context, const fs::path& build, const fs::path& st
     }
 }
 
-Outcome ninja(const fs::path& build, const std::vector<std::string>& targets, std::chrono::seconds wall) {
-    std::vector<std::string> argv{"ninja", "-C", build.string(), "-k", "0"};
-    argv.insert(argv.end(), targets.begin(), targets.end());
-    return run_command(build, argv, command_limits(wall));
-}
 
 /// The points of each case, in whole hundredths so that they add up to the exercise's points
 /// exactly: named cases get what info.json gives them, the rest share what is left, the
@@ -407,11 +405,13 @@ std::string contents_of(const fs::path& folder) {
 }
 
 /// What a test binary is made of besides the student's files: the course's metadata, the
-/// chapter's tests and the test support, the hidden tests, and the build's settings
-/// (compiler, flags). A binary is reused only when all of them are unchanged.
+/// chapter's tests and the test support, the hidden tests, the build's settings (compiler,
+/// flags) and what the compiler could see (a submission may ask whether a file exists). A
+/// binary is reused only when all of them are unchanged.
 std::string grading_fingerprint(const Grading& g, const Exercise& e) {
     std::string all = read_file(g.context.root / "exercises" / "info.json") + read_file(g.build / "CMakeCache.txt") +
-                      contents_of(g.context.root / "tests" / e.chapter_dir) + contents_of(g.context.root / "tests" / "support");
+                      contents_of(g.context.root / "tests" / e.chapter_dir) + contents_of(g.context.root / "tests" / "support") +
+                      "compiled in: " + g.run.isolation.kind + (g.compile_uid != 0 ? " as an unprivileged user" : "");
     if (!g.options.hidden_tests.empty()) all += contents_of(g.options.hidden_tests / e.chapter_dir);
     return sha1_hex(all);
 }
@@ -516,6 +516,93 @@ void explain_build_errors(Grading& g) {
     }
 }
 
+/// The first of `count` unprivileged users that no process runs as: a range picked at random
+/// for this grading, so that two graders on one machine never share a process limit.
+unsigned free_users(unsigned count) {
+    std::random_device random;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        const unsigned first = grading_uid_base + (random() % grading_uid_ranges) * 256;
+        bool free = true;
+        for (unsigned uid = first; free && uid < first + count; ++uid) free = platform::processes_of_user(uid) <= 0;
+        if (free) return first;
+    }
+    throw UserError("no free range of unprivileged users to grade as: is the machine full of graders?");
+}
+
+/// Whether `uid` may read and enter each of `folders` (a repository in root's home is out of
+/// an unprivileged user's reach).
+bool user_reaches(unsigned uid, unsigned gid, const std::vector<fs::path>& folders) {
+    const pid_t child = fork();
+    if (child < 0) return false;
+    if (child == 0) {
+        if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(1);
+        for (const fs::path& folder : folders) {
+            if (access(folder.c_str(), R_OK | X_OK) != 0) _exit(1);
+        }
+        _exit(0);
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/// 2a. The fence, decided before any of the submission is compiled: the sandbox and the
+///     unprivileged users (one per parallel worker) that the build and the cases run as.
+void choose_fence(Grading& g) {
+    g.scratch = fs::temp_directory_path() / ("course-grade-" + std::to_string(getpid()));
+    fs::create_directories(g.scratch / "bin");
+    fs::permissions(g.scratch, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
+    Isolation isolation = choose_isolation(g.options.isolation, g.scratch / "probe");
+    isolation.read_only.push_back(g.scratch / "bin");
+    g.jobs = g.options.jobs > 0 ? g.options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    if (isolation.uid != 0) {
+        isolation.uid = free_users(static_cast<unsigned>(g.jobs));
+        isolation.users = static_cast<unsigned>(g.jobs);
+    }
+    g.run.isolation = isolation;
+    g.report.isolation = isolation;
+    const std::vector<fs::path> reached{g.context.root, g.work};
+    if (isolation.kind == "bubblewrap" && isolation.uid != 0 && user_reaches(isolation.uid, isolation.gid, reached)) {
+        g.compile_uid = isolation.uid;
+    }
+}
+
+/// Gives the grading's folder (build tree and staged submission) to `uid`, who compiles in it.
+void hand_over(const fs::path& folder, unsigned uid, unsigned gid) {
+    std::error_code error;
+    (void)lchown(folder.c_str(), uid, gid);
+    for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied, error);
+         !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
+        (void)lchown(it->path().c_str(), uid, gid);
+    }
+}
+
+/// Runs Ninja on the grading build. The submission's code is compiled like it is run: inside
+/// the sandbox where there is one, which shows the compiler the course's sources and tests,
+/// the submission, the build tree, and the system's headers and libraries, read-only but for
+/// the build tree; never the solutions, the repository's history or other builds, nor any
+/// other file of the machine's. There, it compiles as the grading's first unprivileged user
+/// when that user can reach the repository (`g.compile_uid`).
+Outcome ninja(const Grading& g, const std::vector<std::string>& targets, std::chrono::seconds wall) {
+    Launch launch;
+    launch.argv = {"ninja", "-C", g.build.string(), "-k", "0"};
+    launch.argv.insert(launch.argv.end(), targets.begin(), targets.end());
+    launch.workdir = g.build;
+    const Isolation& fence = g.run.isolation;
+    if (g.compile_uid != 0) {
+        hand_over(g.work, g.compile_uid, fence.gid);
+        launch.run_as_uid = g.compile_uid;
+        launch.run_as_gid = fence.gid;
+    }
+    const fs::path root = g.context.root;
+    std::vector<fs::path> readable{root};
+    if (!g.options.hidden_tests.empty()) readable.push_back(fs::absolute(g.options.hidden_tests));
+    launch.wrapper = fence.build_wrapper(readable, {root / "solutions", root / ".git", root / "build"}, {g.work});
+    return run_watched(launch, command_limits(wall));
+}
+
 /// 2. Configure and build: one Ninja run for everything not in the cache, so both cores stay
 ///    busy; a compile error costs only its own targets.
 void build_submission(Grading& g) {
@@ -526,7 +613,7 @@ void build_submission(Grading& g) {
     }
     const Manifest manifest = Manifest::load(g.build);
     screen_submission(g, manifest);
-    const Outcome support = ninja(g.build, manifest.support_targets, std::chrono::minutes(10));
+    const Outcome support = ninja(g, manifest.support_targets, std::chrono::minutes(10));
     if (support.ending != Ending::exited || support.exit_code != 0) {
         throw UserError("building the test support failed:\n" + support.output);
     }
@@ -544,7 +631,7 @@ void build_submission(Grading& g) {
             if (t.tsan.exists()) fs::remove(t.tsan.binary, ignored);
         }
     }
-    const Outcome built = ninja(g.build, all, std::chrono::minutes(20));
+    const Outcome built = ninja(g, all, std::chrono::minutes(20));
     g.build_log = built.output;
     if (built.ending == Ending::timed_out || built.ending == Ending::output_limit) {
         // Something in one submission file stalls the compiler: build one exercise at a
@@ -553,7 +640,7 @@ void build_submission(Grading& g) {
         g.build_log.clear();
         for (Work& w : g.works) {
             if (w.targets.empty() || w.from_cache) continue;
-            const Outcome one = ninja(g.build, target_names(w), std::chrono::minutes(3));
+            const Outcome one = ninja(g, target_names(w), std::chrono::minutes(3));
             g.build_log += one.output;
             if (one.ending == Ending::timed_out) w.graded.problem = "compiling it did not finish within 3 minutes. ";
         }
@@ -563,18 +650,6 @@ void build_submission(Grading& g) {
     prune_cache(g, max_cache_bytes);
 }
 
-/// The first of `count` unprivileged users that no process runs as: a range picked at random
-/// for this grading, so that two graders on one machine never share a process limit.
-unsigned free_users(unsigned count) {
-    std::random_device random;
-    for (int attempt = 0; attempt < 50; ++attempt) {
-        const unsigned first = grading_uid_base + (random() % grading_uid_ranges) * 256;
-        bool free = true;
-        for (unsigned uid = first; free && uid < first + count; ++uid) free = platform::processes_of_user(uid) <= 0;
-        if (free) return first;
-    }
-    throw UserError("no free range of unprivileged users to grade as: is the machine full of graders?");
-}
 
 /// Per-process limits leave holes: shared memory and files in memory count against no
 /// RLIMIT_DATA, ThreadSanitizer runs with none, and RLIMIT_NPROC counts per user. Where the
@@ -604,14 +679,8 @@ void make_resource_groups(Grading& g) {
 
 /// 3. Isolation, and binaries where the unprivileged user can reach them.
 void prepare_runs(Grading& g) {
-    g.scratch = fs::temp_directory_path() / ("course-grade-" + std::to_string(getpid()));
-    fs::create_directories(g.scratch / "bin");
     const auto readable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                           fs::perms::others_read | fs::perms::others_exec;
-    fs::permissions(g.scratch, readable);
-    Isolation isolation = choose_isolation(g.options.isolation, g.scratch / "probe");
-    isolation.read_only.push_back(g.scratch / "bin");
-    g.report.isolation = isolation;
     for (Work& w : g.works) {
         for (Target& t : w.targets) {
             for (TestBuild* b : {&t.build, &t.tsan}) {
@@ -627,7 +696,6 @@ void prepare_runs(Grading& g) {
     run.scratch = g.scratch / "runs";
     fs::create_directories(run.scratch);
     fs::permissions(run.scratch, fs::perms::all);
-    run.isolation = isolation;
     run.clean_environment = true;
     run.limits.memory_bytes = std::uint64_t{2} << 30;  // a runaway allocation fails instead of swapping
     run.limits.file_bytes = 64 << 20;
@@ -638,11 +706,6 @@ void prepare_runs(Grading& g) {
     const long processes_now = geteuid() == 0 ? 0 : platform::processes_of_user(geteuid());
     run.limits.max_processes = processes_now >= 0 ? processes_now + 512 : 0;
     run.stacks_on_timeout = true;
-    g.jobs = g.options.jobs > 0 ? g.options.jobs : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    if (run.isolation.uid != 0) {
-        run.isolation.uid = free_users(static_cast<unsigned>(g.jobs));
-        run.isolation.users = static_cast<unsigned>(g.jobs);
-    }
     make_resource_groups(g);
     g.report.isolation = run.isolation;
     g.say("isolation: " + run.isolation.describe());
@@ -852,7 +915,7 @@ void score(Grading& g) {
 
 GradeReport grade(const Context& context, const GradeOptions& options) {
     const auto started = Clock::now();
-    Grading g{context, options, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1, {}};
+    Grading g{context, options, {}, {}, {}, {}, {}, {}, {}, {}, {}, 1, {}, 0};
     g.report.course = context.course.title;
     g.report.tsan = options.tsan;
     g.report.repeat = std::max(1, options.repeat);
@@ -870,6 +933,7 @@ GradeReport grade(const Context& context, const GradeOptions& options) {
         const BuildLock lock(g.work);
         stage_submission(g);
         g.say("grading " + std::to_string(g.works.size()) + " exercise(s) of " + g.submission.string());
+        choose_fence(g);
         build_submission(g);
         prepare_runs(g);
     }

@@ -30,8 +30,9 @@ void add_system(std::vector<std::string>& words) {
         }
     }
     words.insert(words.end(), {"--ro-bind", "/usr", "/usr"});
-    for (const char* file : {"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-                             "/etc/nsswitch.conf", "/etc/passwd", "/etc/group"}) {
+    // The alternatives are links only (/usr/bin/c++ is one of them).
+    for (const char* file : {"/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+                             "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group"}) {
         words.insert(words.end(), {"--ro-bind-try", file, file});
     }
 }
@@ -60,6 +61,24 @@ std::vector<std::string> Isolation::wrapper(const fs::path& writable) const {
     // After the tmpfs mounts, which would hide them: the test binaries may live under /tmp.
     for (const fs::path& path : read_only) words.insert(words.end(), {"--ro-bind", path.string(), path.string()});
     words.insert(words.end(), {"--chdir", writable.string()});
+    return words;
+}
+
+std::vector<std::string> Isolation::build_wrapper(const std::vector<fs::path>& readable,
+                                                  const std::vector<fs::path>& hidden,
+                                                  const std::vector<fs::path>& writable) const {
+    if (kind != "bubblewrap") return {};
+    std::vector<std::string> words{"bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"};
+    add_system(words);
+    words.insert(words.end(), {"--dev", "/dev", "--proc", "/proc",
+                               // The compiler's temporary files: generous, but bounded.
+                               "--size", std::to_string(std::uint64_t{1} << 30), "--tmpfs", "/tmp"});
+    std::error_code error;
+    for (const fs::path& path : readable) words.insert(words.end(), {"--ro-bind", path.string(), path.string()});
+    for (const fs::path& path : hidden) {
+        if (fs::is_directory(path, error)) words.insert(words.end(), {"--tmpfs", path.string()});
+    }
+    for (const fs::path& path : writable) words.insert(words.end(), {"--bind", path.string(), path.string()});
     return words;
 }
 

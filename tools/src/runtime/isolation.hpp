@@ -29,6 +29,13 @@ struct Isolation {
     /// there is no sandbox.
     std::vector<std::string> wrapper(const std::filesystem::path& writable) const;
 
+    /// The command that runs a build inside the sandbox: the system and `readable` read-only,
+    /// `hidden` folders (inside those) empty, `writable` folders (the build tree) as they are;
+    /// a private, sized /tmp; no network. Empty when there is no sandbox.
+    std::vector<std::string> build_wrapper(const std::vector<std::filesystem::path>& readable,
+                                           const std::vector<std::filesystem::path>& hidden,
+                                           const std::vector<std::filesystem::path>& writable) const;
+
     /// One line for reports: what protected the grading, or why nothing did.
     std::string describe() const;
 };
