@@ -4,6 +4,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "platform_calls.hpp"
@@ -73,12 +75,23 @@ std::vector<std::string> Isolation::build_wrapper(const std::vector<fs::path>& r
     words.insert(words.end(), {"--dev", "/dev", "--proc", "/proc",
                                // The compiler's temporary files: generous, but bounded.
                                "--size", std::to_string(std::uint64_t{1} << 30), "--tmpfs", "/tmp"});
+    // Outer folders first: a folder bound or hidden inside another comes after it (a hidden
+    // build/ may hold the grading's own tree, which is bound again inside it).
+    std::vector<std::pair<fs::path, std::string>> mounts;
     std::error_code error;
-    for (const fs::path& path : readable) words.insert(words.end(), {"--ro-bind", path.string(), path.string()});
+    for (const fs::path& path : readable) mounts.emplace_back(path, "--ro-bind");
     for (const fs::path& path : hidden) {
-        if (fs::is_directory(path, error)) words.insert(words.end(), {"--tmpfs", path.string()});
+        if (fs::is_directory(path, error)) mounts.emplace_back(path, "--tmpfs");
     }
-    for (const fs::path& path : writable) words.insert(words.end(), {"--bind", path.string(), path.string()});
+    for (const fs::path& path : writable) mounts.emplace_back(path, "--bind");
+    const auto depth = [](const fs::path& path) { return std::distance(path.begin(), path.end()); };
+    std::stable_sort(mounts.begin(), mounts.end(),
+                     [&](const auto& a, const auto& b) { return depth(a.first) < depth(b.first); });
+    for (const auto& [path, how] : mounts) {
+        words.push_back(how);
+        if (how != "--tmpfs") words.push_back(path.string());
+        words.push_back(path.string());
+    }
     return words;
 }
 
