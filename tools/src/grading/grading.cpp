@@ -74,7 +74,6 @@ struct Job {
     bool tsan;
 };
 
-/// A grading run's state, from staging to score: what each stage below reads and adds to.
 /// The control groups of one grading: for each worker, one for its plain runs and one for its
 /// ThreadSanitizer runs (whose shadow memory needs more). Removed with the grading; a worker
 /// process, which ends with _exit(), leaves them to the grading.
@@ -97,6 +96,7 @@ struct ResourceGroups {
     }
 };
 
+/// A grading run's state, from staging to score: what each stage below reads and adds to.
 struct Grading {
     const Context& context;
     const GradeOptions& options;
@@ -162,7 +162,6 @@ void configure(const Context& context, const fs::path& build, const fs::path& st
         throw UserError("configuring the grading build in " + build.string() + " failed:\n" + outcome.output);
     }
 }
-
 
 /// The points of each case, in whole hundredths so that they add up to the exercise's points
 /// exactly: named cases get what info.json gives them, the rest share what is left, the
