@@ -190,6 +190,16 @@ std::vector<Hierarchy> mounted_hierarchies() {
     return found;
 }
 
+/// Whether the `separator`-separated `list` ("rw,memory", "cpu memory pids") holds `word`.
+bool lists(const std::string& list, char separator, const std::string& word) {
+    std::istringstream items(list);
+    std::string each;
+    while (std::getline(items, each, separator)) {
+        if (each == word) return true;
+    }
+    return false;
+}
+
 /// This process's folder in `hierarchy`, from /proc/self/cgroup; empty if it is not in it.
 fs::path own_folder(const Hierarchy& hierarchy, const std::string& controller) {
     std::ifstream groups("/proc/self/cgroup");
@@ -201,10 +211,7 @@ fs::path own_folder(const Hierarchy& hierarchy, const std::string& controller) {
         if (first == std::string::npos || second == std::string::npos) continue;
         const std::string controllers = line.substr(first + 1, second - first - 1);
         const std::string path = line.substr(second + 1);
-        std::istringstream names(controllers);
-        std::string each;
-        bool matches = hierarchy.unified && controllers.empty();
-        while (!hierarchy.unified && std::getline(names, each, ',')) matches = matches || each == controller;
+        const bool matches = hierarchy.unified ? controllers.empty() : lists(controllers, ',', controller);
         if (!matches) continue;
         const std::string root = hierarchy.root.string();
         const std::string inside = path.rfind(root, 0) == 0 ? path.substr(root == "/" ? 0 : root.size()) : path;
@@ -236,6 +243,19 @@ bool has_word(const std::string& text, const std::string& word) {
     return false;
 }
 
+/// Makes the group's folder `name` in `above` (kept if it is there already), and records it.
+bool make_group_folder(const fs::path& above, const std::string& name, ResourceGroup& group, std::string& why) {
+    const fs::path folder = above / name;
+    std::error_code error;
+    fs::create_directory(folder, error);
+    if (error) {
+        why = "cannot make " + folder.string() + ": " + error.message();
+        return false;
+    }
+    group.folders.push_back(folder);
+    return true;
+}
+
 /// cgroup v2: one folder, both controllers, where the folder above delegates them to us.
 bool make_unified_group(const Hierarchy& hierarchy, const std::string& name, std::uint64_t memory_bytes, long tasks,
                         ResourceGroup& group, std::string& why) {
@@ -252,14 +272,8 @@ bool make_unified_group(const Hierarchy& hierarchy, const std::string& name, std
               " (a cgroup with processes of its own cannot delegate them)";
         return false;
     }
-    const fs::path folder = above / name;
-    std::error_code error;
-    fs::create_directory(folder, error);
-    if (error) {
-        why = "cannot make " + folder.string() + ": " + error.message();
-        return false;
-    }
-    group.folders = {folder};
+    if (!make_group_folder(above, name, group, why)) return false;
+    const fs::path& folder = group.folders.back();
     write_text(folder / "memory.swap.max", "0");  // where there is swap: none for graded code
     if (!write_text(folder / "memory.max", std::to_string(memory_bytes)) ||
         !write_text(folder / "pids.max", std::to_string(tasks))) {
@@ -276,26 +290,15 @@ bool make_v1_group(const std::vector<Hierarchy>& hierarchies, const std::string&
                    long tasks, ResourceGroup& group, std::string& why) {
     for (const char* controller : {"memory", "pids"}) {
         const auto it = std::find_if(hierarchies.begin(), hierarchies.end(), [&](const Hierarchy& h) {
-            std::istringstream options(h.controllers);
-            std::string each;
-            while (std::getline(options, each, ',')) {
-                if (each == controller) return !h.unified;
-            }
-            return false;
+            return !h.unified && lists(h.controllers, ',', controller);
         });
         const fs::path above = it == hierarchies.end() ? fs::path() : own_folder(*it, controller);
         if (above.empty()) {
             why = std::string("no cgroup hierarchy with the ") + controller + " controller is mounted";
             return false;
         }
-        const fs::path folder = above / name;
-        std::error_code error;
-        fs::create_directory(folder, error);
-        if (error) {
-            why = "cannot make " + folder.string() + ": " + error.message();
-            return false;
-        }
-        group.folders.push_back(folder);
+        if (!make_group_folder(above, name, group, why)) return false;
+        const fs::path& folder = group.folders.back();
         bool set = true;
         if (std::string(controller) == "memory") {
             set = write_text(folder / "memory.limit_in_bytes", std::to_string(memory_bytes));

@@ -112,6 +112,15 @@ const CaseResult* previous_failure(const std::vector<CaseResult>& results, std::
     return nullptr;
 }
 
+/// The result of a case whose worker process died before it sent one.
+CaseResult no_verdict(const std::string& name) {
+    CaseResult result;
+    result.name = name;
+    result.status = Status::no_result;
+    result.explanation = "the course tool's process that ran this case ended without a verdict";
+    return result;
+}
+
 /// Runs every case of a binary, one process each, as many at a time as there are cores
 /// (each case is still alone in its process, so one case's leftovers cannot touch another's
 /// verdict), printing the verdicts in the binary's order as they come.
@@ -145,13 +154,8 @@ std::vector<CaseResult> run_cases(const Context& context, const TestBuild& build
         [&](std::size_t i, int) { return nlohmann::json(run_case(build.binary, names[i], run)).dump(); },
         [&](std::size_t i, const std::string& text) {
             const auto json = nlohmann::json::parse(text, nullptr, false);
-            if (json.is_object()) {
-                results[i] = json.get<CaseResult>();
-            } else {
-                results[i].name = names[i];
-                results[i].status = Status::no_result;
-                results[i].explanation = "the course tool's process that ran this case ended without a verdict";
-            }
+            if (json.is_object()) results[i] = json.get<CaseResult>();
+            else results[i] = no_verdict(names[i]);
             arrived[i] = true;
             bool moved = false;
             for (; printed < names.size() && arrived[printed]; ++printed, moved = true) {
@@ -166,8 +170,7 @@ std::vector<CaseResult> run_cases(const Context& context, const TestBuild& build
     activity.stop();
     // A worker that died sends nothing for its remaining cases: they have no verdict either.
     for (; printed < names.size(); ++printed) {
-        results[printed].name = names[printed];
-        results[printed].explanation = "the course tool's process that ran this case ended without a verdict";
+        results[printed] = no_verdict(names[printed]);
         print_case(context.style, results[printed], options.verbose, previous_failure(results, printed));
     }
     return results;
