@@ -43,8 +43,8 @@ endfunction()
 #     fail when a test asks (EINTR, EAGAIN...), so that error paths are tested, and
 #     std::thread::hardware_concurrency() can pretend to be 0.
 # Linux only (GNU ld, gold and lld know --wrap); std::thread's start, hardware_concurrency()
-# and std::condition_variable::wait() are wrapped only with libstdc++, whose entry points
-# they are.
+# and std::condition_variable::wait() are wrapped where the standard library is libstdc++ or
+# libc++, whose entry points for them differ.
 include(CheckCXXSourceCompiles)
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   set(COURSE_LINK_WRAPS ON)
@@ -61,12 +61,20 @@ if(COURSE_LINK_WRAPS)
   endforeach()
   check_cxx_source_compiles("#include <thread>\n#ifndef __GLIBCXX__\n#error not libstdc++\n#endif\nint main() {}"
                             COURSE_HAVE_LIBSTDCXX)
+  check_cxx_source_compiles("#include <thread>\n#ifndef _LIBCPP_VERSION\n#error not libc++\n#endif\nint main() {}"
+                            COURSE_HAVE_LIBCXX)
   if(COURSE_HAVE_LIBSTDCXX)
     # std::thread's start and hardware_concurrency(), which live in libstdc++.so.
     list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_WRAP_LIBSTDCXX=1)
     list(APPEND COURSE_TEST_LINK_OPTIONS
          "LINKER:--wrap=_ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE"
          "LINKER:--wrap=_ZNSt6thread20hardware_concurrencyEv")
+  elseif(COURSE_HAVE_LIBCXX)
+    # libc++ starts a std::thread with a pthread_create() inlined into the program;
+    # hardware_concurrency() lives in libc++.so.
+    list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_WRAP_LIBCXX=1)
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=pthread_create"
+         "LINKER:--wrap=_ZNSt3__16thread20hardware_concurrencyEv")
   endif()
 endif()
 if(COURSE_SCHEDULE_CHAOS AND COURSE_LINK_WRAPS)
@@ -82,6 +90,9 @@ if(COURSE_SCHEDULE_CHAOS AND COURSE_LINK_WRAPS)
   if(COURSE_HAVE_LIBSTDCXX)
     # std::condition_variable::wait(), which lives in libstdc++.so.
     list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE")
+  elseif(COURSE_HAVE_LIBCXX)
+    # The same in libc++.so.
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=_ZNSt3__118condition_variable4waitERNS_11unique_lockINS_5mutexEEE")
   endif()
 endif()
 

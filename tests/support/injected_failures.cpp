@@ -77,7 +77,7 @@ int injected(course_test::Call call) {
 namespace course_test {
 
 bool can_inject_failures(Call call) {
-#if defined(COURSE_WRAP_LIBSTDCXX)
+#if defined(COURSE_WRAP_LIBSTDCXX) || defined(COURSE_WRAP_LIBCXX)
     static_cast<void>(call);
     return true;
 #else
@@ -106,7 +106,7 @@ PretendHardwareConcurrency::~PretendHardwareConcurrency() {
 }
 
 bool can_pretend_hardware() {
-#if defined(COURSE_WRAP_LIBSTDCXX)
+#if defined(COURSE_WRAP_LIBSTDCXX) || defined(COURSE_WRAP_LIBCXX)
     return true;
 #else
     return false;
@@ -186,13 +186,18 @@ int __wrap_pipe2(int fds[2], int flags) {
 
 }  // extern "C"
 
+#if defined(COURSE_WRAP_LIBSTDCXX) || defined(COURSE_WRAP_LIBCXX)
+// std::thread::hardware_concurrency() lives in the standard library's .so (libstdc++ or
+// libc++, each with its own mangled name); the program's calls of it come here (a static
+// member function takes no object, so a plain function stands in for it).
 #if defined(COURSE_WRAP_LIBSTDCXX)
-// std::thread::hardware_concurrency() lives in libstdc++.so; the program's calls of it come
-// here (a static member function takes no object, so a plain function stands in for it).
-unsigned real_hardware_concurrency() noexcept
-    __asm__("__real__ZNSt6thread20hardware_concurrencyEv");
-unsigned wrap_hardware_concurrency() noexcept
-    __asm__("__wrap__ZNSt6thread20hardware_concurrencyEv");
+#define COURSE_HARDWARE_CONCURRENCY "_ZNSt6thread20hardware_concurrencyEv"
+#else
+#define COURSE_HARDWARE_CONCURRENCY "_ZNSt3__16thread20hardware_concurrencyEv"
+#endif
+unsigned real_hardware_concurrency() noexcept __asm__("__real_" COURSE_HARDWARE_CONCURRENCY);
+unsigned wrap_hardware_concurrency() noexcept __asm__("__wrap_" COURSE_HARDWARE_CONCURRENCY);
+#undef COURSE_HARDWARE_CONCURRENCY
 unsigned wrap_hardware_concurrency() noexcept {
     const long pretended = g_pretended_hardware.load();
     return pretended >= 0 ? static_cast<unsigned>(pretended) : real_hardware_concurrency();

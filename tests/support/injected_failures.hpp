@@ -8,7 +8,8 @@ namespace course_test {
 enum class Call { fork, wait, read, write, pipe, thread };
 
 /// True when this build can make `call` fail (on Linux the linker wraps these calls, see
-/// injected_failures.cpp; `thread` needs libstdc++). Elsewhere fail_calls() does nothing.
+/// injected_failures.cpp; `thread` needs libstdc++ or libc++). Elsewhere fail_calls() does
+/// nothing.
 bool can_inject_failures(Call call);
 
 /// From now on, calls of `call` made by this process (never by its children) fail: the
@@ -40,7 +41,8 @@ class FailCalls {
 };
 
 /// While it exists, std::thread::hardware_concurrency() returns `value`; 0 is what it
-/// returns on a system that cannot tell. Needs libstdc++ (see can_pretend_hardware()).
+/// returns on a system that cannot tell. Needs libstdc++ or libc++ on Linux (see
+/// can_pretend_hardware()).
 class PretendHardwareConcurrency {
   public:
     explicit PretendHardwareConcurrency(unsigned value);

@@ -32,8 +32,8 @@
 // to the __wrap_ functions below, which perturb and then call the real function
 // (__real_...). Only the calls compiled into the test binary are redirected: std::mutex,
 // std::shared_mutex, std::timed_mutex and condition-variable timed waits are inline code
-// there, while std::condition_variable::wait() and std::thread's start live in
-// libstdc++.so, so their entry points are wrapped instead. The real functions are the
+// there, while std::condition_variable::wait() and (with libstdc++) std::thread's start live
+// in the library's .so, so their entry points are wrapped instead. The real functions are the
 // ones the program would have called, so ThreadSanitizer's interceptors still see every
 // lock, wait and thread start. No wrapper allocates or takes a lock (except the one small
 // object a thread start needs, where std::thread allocates anyway), so none can recurse
@@ -44,10 +44,13 @@
 // report stream (see doctest_main.cpp).
 #include "schedule_chaos.hpp"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -420,3 +423,73 @@ void wrap_condition_wait(std::condition_variable* condition, std::unique_lock<st
 }
 #endif
 #endif  // COURSE_WRAP_LIBSTDCXX
+
+#if defined(COURSE_WRAP_LIBCXX)
+// libc++ (macOS's standard library) starts a std::thread with pthread_create() called from
+// code inlined into the program, so that call is what we redirect; its
+// std::condition_variable::wait() lives in libc++.so, like libstdc++'s. CMake defines
+// COURSE_WRAP_LIBCXX and adds the matching --wrap options only when the standard library is
+// libc++.
+/// The error a test asked the next thread start to fail with, or 0 (injected_failures.cpp).
+int course_injected_thread_failure();
+
+extern "C" {
+int __real_pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
+                          void* (*start)(void*), void* argument);
+int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
+                          void* (*start)(void*), void* argument);
+}
+
+#if defined(COURSE_SCHEDULE_CHAOS)
+namespace {
+
+/// What a new thread runs: its number's dice, maybe a pause, then the thread's own start.
+struct PerturbedStart {
+    void* (*start)(void*);
+    void* argument;
+    std::uint32_t number;
+};
+
+void* run_perturbed_start(void* opaque) {
+    const PerturbedStart given = *static_cast<PerturbedStart*>(opaque);
+    delete static_cast<PerturbedStart*>(opaque);
+    seed_thread(given.number);
+    perturb(thread_start);
+    return given.start(given.argument);
+}
+
+}  // namespace
+#endif
+
+int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
+                          void* (*start)(void*), void* argument) {
+    // pthread_create() reports a refused thread with its result; libc++'s std::thread turns it
+    // into a std::system_error.
+    if (const int error = course_injected_thread_failure()) return error;
+#if defined(COURSE_SCHEDULE_CHAOS)
+    if (enabled()) {
+        auto* perturbed = new (std::nothrow) PerturbedStart{
+            start, argument, g_next_thread.fetch_add(1, std::memory_order_relaxed)};
+        if (perturbed != nullptr) {
+            const int result =
+                __real_pthread_create(thread, attributes, &run_perturbed_start, perturbed);
+            if (result != 0) delete perturbed;
+            return result;
+        }
+    }
+#endif
+    return __real_pthread_create(thread, attributes, start, argument);
+}
+
+#if defined(COURSE_SCHEDULE_CHAOS)
+void real_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock)
+    __asm__("__real__ZNSt3__118condition_variable4waitERNS_11unique_lockINS_5mutexEEE");
+void wrap_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock)
+    __asm__("__wrap__ZNSt3__118condition_variable4waitERNS_11unique_lockINS_5mutexEEE");
+
+void wrap_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock) {
+    perturb(before_wait, t_dice.locks_held - 1);
+    real_condition_wait(condition, lock);
+}
+#endif
+#endif  // COURSE_WRAP_LIBCXX
