@@ -89,3 +89,14 @@ int main() {
 //   after join:  joinable = false
 //   after detach: joinable = false
 //   detached thread says: job 7 done
+//
+// With libc++ (macOS's standard library), std::terminate() words line 1 its own way:
+//
+//   $ ./04_join_and_detach
+//   libc++abi: terminating
+//   child that forgot join(): killed by signal 6 (Aborted)
+//   ~ before join: joinable = true
+//   ~ worker: running
+//   after join:  joinable = false
+//   after detach: joinable = false
+//   detached thread says: job 7 done

@@ -149,12 +149,13 @@ int main() {
     }
 }
 
-// Output of one run (always the same):
+// Output of one run (always the same, except the exception's what(), whose text each standard
+// library chooses: "stoi" with libstdc++, "stoi: no conversion" with libc++):
 //
 //   $ ./06_thread_pool_executor
 //   done() = false   (the task is held at the gate)
 //   done() = true
 //   result() = hello world!
-//   result() rethrew std::invalid_argument from the task (what: stoi)
+//   result() rethrew std::invalid_argument from the task (what: stoi<...>)
 //   after shutdown(wait=true): 1 4 9 16 25
 //   submit after shutdown: cannot schedule new futures after shutdown
