@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <initializer_list>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -163,7 +164,7 @@ TEST_CASE("next() hands out the futures in the order they finish, not the order 
     Promises tasks(4);
     AsCompleted finished(tasks.futures());
     CHECK(finished.remaining() == 4);
-    for (std::size_t i : {2, 0, 3, 1}) {
+    for (std::size_t i : std::initializer_list<std::size_t>{2, 0, 3, 1}) {
         tasks.fulfil(i);
         CHECK(finished.next() == i);
     }
@@ -242,7 +243,7 @@ TEST_CASE("as_completed() lists every index exactly once, while another thread f
     Gate started;
     std::jthread rest([&] {
         started.wait_for(course_test::pool_patience);
-        for (std::size_t i : {4, 0, 1, 2}) tasks.fulfil(i);
+        for (std::size_t i : std::initializer_list<std::size_t>{4, 0, 1, 2}) tasks.fulfil(i);
     });
     started.open();
     std::vector<std::size_t> order = course::as_completed(tasks.futures());

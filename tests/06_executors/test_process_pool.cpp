@@ -98,8 +98,8 @@ std::string work(std::string_view payload, Signals& signals) {
     }
     if (payload == "throw-int") throw 42;
     if (payload.rfind("meet:", 0) == 0) {
-        const int me = std::stoi(std::string(payload.substr(5)));
-        for (int other = 0; other < max_meeting; ++other) {
+        const auto me = static_cast<std::size_t>(std::stoi(std::string(payload.substr(5))));
+        for (std::size_t other = 0; other < static_cast<std::size_t>(max_meeting); ++other) {
             if (other != me) sem_post(&signals.arrived[other]);
         }
         for (int i = 0; i < max_meeting - 1; ++i) {
@@ -176,7 +176,7 @@ TEST_CASE("results come back through futures, each to its own task") {
     std::vector<std::future<std::string>> results;
     for (int i = 0; i < 2000; ++i) results.push_back(pool.submit("echo:" + std::to_string(i)));
     std::future<std::string> upper = pool.submit("upper:hello world!");
-    for (int i = 0; i < 2000; ++i) {
+    for (std::size_t i = 0; i < 2000; ++i) {
         REQUIRE(ready_in_time(results[i]));
         REQUIRE(results[i].get() == std::to_string(i));
     }
@@ -317,19 +317,19 @@ TEST_CASE("a task goes to the worker with the fewest unfinished tasks: an idle o
 TEST_CASE("several threads can submit at the same time") {
     Fixture fixture;
     ProcessPool pool(2, fixture.function());
-    constexpr int submitters = 3;
-    constexpr int per_submitter = 300;
+    constexpr std::size_t submitters = 3;
+    constexpr std::size_t per_submitter = 300;
     std::vector<std::vector<std::future<std::string>>> futures(submitters);
     {
         std::vector<std::jthread> threads;
-        for (int t = 0; t < submitters; ++t) {
+        for (std::size_t t = 0; t < submitters; ++t) {
             threads.emplace_back([&pool, &mine = futures[t], t] {
-                for (int i = 0; i < per_submitter; ++i) mine.push_back(pool.submit("echo:" + std::to_string(t) + "/" + std::to_string(i)));
+                for (std::size_t i = 0; i < per_submitter; ++i) mine.push_back(pool.submit("echo:" + std::to_string(t) + "/" + std::to_string(i)));
             });
         }
     }
-    for (int t = 0; t < submitters; ++t) {
-        for (int i = 0; i < per_submitter; ++i) {
+    for (std::size_t t = 0; t < submitters; ++t) {
+        for (std::size_t i = 0; i < per_submitter; ++i) {
             REQUIRE(ready_in_time(futures[t][i]));
             REQUIRE(futures[t][i].get() == std::to_string(t) + "/" + std::to_string(i));
         }
@@ -424,7 +424,7 @@ TEST_CASE("shutdown() finishes every submitted task, reaps every worker and clos
     std::vector<std::future<std::string>> results;
     for (int i = 0; i < 300; ++i) results.push_back(pool.submit("echo:" + std::to_string(i)));
     pool.shutdown(true);
-    for (int i = 0; i < 300; ++i) {
+    for (std::size_t i = 0; i < 300; ++i) {
         REQUIRE(results[i].wait_for(std::chrono::seconds(0)) == std::future_status::ready);
         CHECK(results[i].get() == std::to_string(i));
     }

@@ -301,7 +301,7 @@ TEST_CASE("several threads can submit at the same time") {
     {
         std::vector<std::jthread> threads;
         for (int t = 0; t < submitters; ++t) {
-            threads.emplace_back([&pool, &mine = futures[t], t] {
+            threads.emplace_back([&pool, &mine = futures[static_cast<std::size_t>(t)], t] {
                 for (int i = 0; i < per_submitter; ++i) {
                     mine.push_back(pool.submit([](int x) { return x; }, t * per_submitter + i));
                 }

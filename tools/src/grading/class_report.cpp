@@ -141,14 +141,15 @@ std::string histogram_svg(const std::vector<const SubmissionRow*>& rows) {
         << "<line x1=\"" << left << "\" y1=\"" << top + height << "\" x2=\"" << left + 10 * bar
         << "\" y2=\"" << top + height << "\" stroke=\"#333\"/>\n";
     for (int i = 0; i < 10; ++i) {
-        const int h = bins[i] * height / highest;
+        const int count = bins[static_cast<std::size_t>(i)];
+        const int h = count * height / highest;
         const int x = left + i * bar;
         svg << "<rect class=\"bin\" x=\"" << x + 4 << "\" y=\"" << top + height - h << "\" width=\""
-            << bar - 8 << "\" height=\"" << h << "\" fill=\"#2e86c1\"><title>" << bins[i]
+            << bar - 8 << "\" height=\"" << h << "\" fill=\"#2e86c1\"><title>" << count
             << " submission(s) at " << i * 10 << "-" << (i + 1) * 10 << "%</title></rect>\n";
-        if (bins[i] > 0) {
+        if (count > 0) {
             svg << "<text x=\"" << x + bar / 2 << "\" y=\"" << top + height - h - 4
-                << "\" text-anchor=\"middle\">" << bins[i] << "</text>\n";
+                << "\" text-anchor=\"middle\">" << count << "</text>\n";
         }
         svg << "<text x=\"" << x + bar / 2 << "\" y=\"" << top + height + 16
             << "\" text-anchor=\"middle\" class=\"axis\">" << i * 10 << "-" << (i + 1) * 10

@@ -19,7 +19,7 @@ std::vector<Frame> symbolize_crash(const std::filesystem::path& binary, const st
                                    const std::vector<std::string>& frames) {
     // The handler's own frames come first, then the signal trampoline, then the faulting
     // instruction: start there. Without it, skip the handler and the trampoline.
-    std::size_t first = std::find(frames.begin(), frames.end(), pc) - frames.begin();
+    auto first = static_cast<std::size_t>(std::find(frames.begin(), frames.end(), pc) - frames.begin());
     if (first == frames.size()) first = std::min<std::size_t>(2, frames.size());
     std::vector<std::string> addresses;
     std::vector<std::size_t> positions;  // where each address' frames go
