@@ -63,18 +63,23 @@ if(COURSE_LINK_WRAPS)
                             COURSE_HAVE_LIBSTDCXX)
   check_cxx_source_compiles("#include <thread>\n#ifndef _LIBCPP_VERSION\n#error not libc++\n#endif\nint main() {}"
                             COURSE_HAVE_LIBCXX)
+  # std::condition_variable::wait(), which lives in the library's .so (wrapped for the chaos
+  # mode below), has a mangled name of its own in each library.
+  set(_course_condition_wait "")
   if(COURSE_HAVE_LIBSTDCXX)
     # std::thread's start and hardware_concurrency(), which live in libstdc++.so.
     list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_WRAP_LIBSTDCXX=1)
     list(APPEND COURSE_TEST_LINK_OPTIONS
          "LINKER:--wrap=_ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE"
          "LINKER:--wrap=_ZNSt6thread20hardware_concurrencyEv")
+    set(_course_condition_wait _ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE)
   elseif(COURSE_HAVE_LIBCXX)
     # libc++ starts a std::thread with a pthread_create() inlined into the program;
     # hardware_concurrency() lives in libc++.so.
     list(APPEND COURSE_TEST_MAIN_DEFINITIONS COURSE_WRAP_LIBCXX=1)
     list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=pthread_create"
          "LINKER:--wrap=_ZNSt3__16thread20hardware_concurrencyEv")
+    set(_course_condition_wait _ZNSt3__118condition_variable4waitERNS_11unique_lockINS_5mutexEEE)
   endif()
 endif()
 if(COURSE_SCHEDULE_CHAOS AND COURSE_LINK_WRAPS)
@@ -87,12 +92,8 @@ if(COURSE_SCHEDULE_CHAOS AND COURSE_LINK_WRAPS)
                           pthread_cond_wait pthread_cond_timedwait pthread_cond_clockwait)
     list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=${symbol}")
   endforeach()
-  if(COURSE_HAVE_LIBSTDCXX)
-    # std::condition_variable::wait(), which lives in libstdc++.so.
-    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE")
-  elseif(COURSE_HAVE_LIBCXX)
-    # The same in libc++.so.
-    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=_ZNSt3__118condition_variable4waitERNS_11unique_lockINS_5mutexEEE")
+  if(_course_condition_wait)
+    list(APPEND COURSE_TEST_LINK_OPTIONS "LINKER:--wrap=${_course_condition_wait}")
   endif()
 endif()
 

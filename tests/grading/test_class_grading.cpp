@@ -46,13 +46,14 @@ long graded_hundredths(const std::string& chapter_dir = "") {
     for (const auto& chapter : info.at("chapters")) {
         const std::string dir = chapter.at("dir").get<std::string>();
         if (!chapter_dir.empty() && dir != chapter_dir) continue;
+        const std::string number = dir.substr(0, 2);
+        const auto chosen = [&](const std::string& spec) {
+            return std::find(graded_exercises.begin(), graded_exercises.end(), spec) !=
+                   graded_exercises.end();
+        };
         for (const auto& exercise : chapter.at("exercises")) {
-            const std::string id = dir.substr(0, 2) + "/" + exercise.at("name").get<std::string>();
-            const bool graded = std::any_of(graded_exercises.begin(), graded_exercises.end(),
-                                            [&](const std::string& spec) {
-                                                return spec == id || spec == dir.substr(0, 2);
-                                            });
-            if (graded) total += std::lround(exercise.value("points", default_points) * 100);
+            if (chosen(number) || chosen(number + "/" + exercise.at("name").get<std::string>()))
+                total += std::lround(exercise.value("points", default_points) * 100);
         }
     }
     return total;

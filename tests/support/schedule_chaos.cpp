@@ -354,16 +354,38 @@ int __wrap_pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mutex, 
 
 #endif  // COURSE_SCHEDULE_CHAOS
 
-#if defined(COURSE_WRAP_LIBSTDCXX)
-// libstdc++ starts a thread and waits on a condition variable in libstdc++.so, out of the
-// linker's reach; the program calls these two member functions, which it can redirect.
-// Their wrappers are free functions with the object as the first parameter, which is how
-// the Itanium C++ ABI passes `this`. CMake defines COURSE_WRAP_LIBSTDCXX and adds the
-// matching --wrap options only when the standard library is libstdc++. The thread start is
-// wrapped even without the perturbation: a test may make it fail (injected_failures.cpp).
+#if defined(COURSE_WRAP_LIBSTDCXX) || defined(COURSE_WRAP_LIBCXX)
+// The thread start is wrapped even without the perturbation: a test may make it fail.
 /// The error a test asked the next thread start to fail with, or 0 (injected_failures.cpp).
 int course_injected_thread_failure();
 
+// std::condition_variable::wait() lives in the standard library's .so, out of the linker's
+// reach; the program calls this member function, which it can redirect. Its wrapper is a free
+// function with the object as the first parameter, which is how the Itanium C++ ABI passes
+// `this`. Each library has its own mangled name for it.
+#if defined(COURSE_SCHEDULE_CHAOS)
+#if defined(COURSE_WRAP_LIBSTDCXX)
+#define COURSE_CONDITION_WAIT "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE"
+#else
+#define COURSE_CONDITION_WAIT "_ZNSt3__118condition_variable4waitERNS_11unique_lockINS_5mutexEEE"
+#endif
+void real_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock)
+    __asm__("__real_" COURSE_CONDITION_WAIT);
+void wrap_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock)
+    __asm__("__wrap_" COURSE_CONDITION_WAIT);
+#undef COURSE_CONDITION_WAIT
+
+void wrap_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock) {
+    perturb(before_wait, t_dice.locks_held - 1);
+    real_condition_wait(condition, lock);
+}
+#endif
+#endif
+
+#if defined(COURSE_WRAP_LIBSTDCXX)
+// libstdc++ starts a thread in libstdc++.so; the program calls _M_start_thread(), which the
+// linker can redirect (CMake defines COURSE_WRAP_LIBSTDCXX and adds the matching --wrap
+// options only when the standard library is libstdc++).
 void real_start_thread(std::thread* thread, std::thread::_State_ptr state, void (*depend)()) __asm__(
     "__real__ZNSt6thread15_M_start_threadESt10unique_ptrINS_6_StateESt14default_deleteIS1_EEPFvvE");
 void wrap_start_thread(std::thread* thread, std::thread::_State_ptr state, void (*depend)()) __asm__(
@@ -407,31 +429,13 @@ void wrap_start_thread(std::thread* thread, std::thread::_State_ptr state, void 
     real_start_thread(thread, std::move(state), depend);
 }
 
-#if defined(COURSE_SCHEDULE_CHAOS)
-void real_condition_wait(
-    std::condition_variable* condition,
-    std::unique_lock<std::mutex>&
-        lock) __asm__("__real__ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE");
-void wrap_condition_wait(
-    std::condition_variable* condition,
-    std::unique_lock<std::mutex>&
-        lock) __asm__("__wrap__ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE");
-
-void wrap_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock) {
-    perturb(before_wait, t_dice.locks_held - 1);
-    real_condition_wait(condition, lock);
-}
-#endif
 #endif  // COURSE_WRAP_LIBSTDCXX
 
 #if defined(COURSE_WRAP_LIBCXX)
 // libc++ (macOS's standard library) starts a std::thread with pthread_create() called from
-// code inlined into the program, so that call is what we redirect; its
-// std::condition_variable::wait() lives in libc++.so, like libstdc++'s. CMake defines
+// code inlined into the program, so that call is what we redirect. CMake defines
 // COURSE_WRAP_LIBCXX and adds the matching --wrap options only when the standard library is
 // libc++.
-/// The error a test asked the next thread start to fail with, or 0 (injected_failures.cpp).
-int course_injected_thread_failure();
 
 extern "C" {
 int __real_pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
@@ -481,15 +485,4 @@ int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attributes,
     return __real_pthread_create(thread, attributes, start, argument);
 }
 
-#if defined(COURSE_SCHEDULE_CHAOS)
-void real_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock)
-    __asm__("__real__ZNSt3__118condition_variable4waitERNS_11unique_lockINS_5mutexEEE");
-void wrap_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock)
-    __asm__("__wrap__ZNSt3__118condition_variable4waitERNS_11unique_lockINS_5mutexEEE");
-
-void wrap_condition_wait(std::condition_variable* condition, std::unique_lock<std::mutex>& lock) {
-    perturb(before_wait, t_dice.locks_held - 1);
-    real_condition_wait(condition, lock);
-}
-#endif
 #endif  // COURSE_WRAP_LIBCXX
